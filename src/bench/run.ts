@@ -1,0 +1,173 @@
+/**
+ * `npm run bench`: fit + score time of every detector on the shared ODDS datasets (ratio to
+ * PyOD's recorded time on the same kind of machine) and on generated 100k × 10 and 1M × 10
+ * matrices (rows/s and peak memory, each large case in its own process so its peak RSS is its
+ * own). Prints a table and saves the results under bench/results/.
+ *
+ *   node dist/bench/run.js [--quick] [--only iforest,hbos] [--repeats 5]
+ *
+ * Times are medians over repeats; the machine is noisy, so compare ratios within one run.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { matrix, takeRows, type Matrix } from "../core/matrix.js";
+import { Random } from "../core/random.js";
+import { applyScaler, fitStandardScaler } from "../core/stats.js";
+import { readNumericCsv } from "../data/csv.js";
+import { withDb } from "../data/db.js";
+import { fit, score } from "../detectors/model.js";
+import { listDetectors } from "../detectors/registry.js";
+import { hasShared, oddsDatasets, PYOD_NAMES, pyodResults } from "../eval/reference.js";
+import { readSplits } from "../eval/splits.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, "..", "..");
+
+interface Timing {
+  fitSeconds: number;
+  scoreSeconds: number;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function timeDetector(detector: string, train: Matrix, test: Matrix, repeats: number): Timing {
+  const fits: number[] = [];
+  const scores: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    const model = fit(detector, train);
+    const t1 = performance.now();
+    score(model, test);
+    const t2 = performance.now();
+    fits.push((t1 - t0) / 1000);
+    scores.push((t2 - t1) / 1000);
+  }
+  return { fitSeconds: median(fits), scoreSeconds: median(scores) };
+}
+
+/** Gaussian clusters plus 1% scattered outliers, seeded. */
+export function generated(rows: number, cols: number, seed: number): Matrix {
+  const rng = new Random(seed);
+  const data = new Float64Array(rows * cols);
+  const centres = Array.from({ length: 4 }, () => Array.from({ length: cols }, () => rng.uniform(-5, 5)));
+  for (let i = 0; i < rows; i++) {
+    const outlier = rng.float() < 0.01;
+    const c = centres[rng.int(centres.length)];
+    for (let j = 0; j < cols; j++) data[i * cols + j] = outlier ? rng.uniform(-12, 12) : c[j] + rng.normal();
+  }
+  return matrix(rows, cols, data);
+}
+
+/** Child-process entry: one detector on one generated size; prints JSON timing and peak RSS. */
+function runCase(detector: string, rows: number, cols: number): void {
+  const X = generated(rows, cols, 1);
+  const t0 = performance.now();
+  const model = fit(detector, X);
+  const t1 = performance.now();
+  score(model, X);
+  const t2 = performance.now();
+  const peakMiB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(
+    JSON.stringify({ fitSeconds: (t1 - t0) / 1000, scoreSeconds: (t2 - t1) / 1000, peakMiB }) + "\n",
+  );
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repo, encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const caseIndex = args.indexOf("--case");
+  if (caseIndex >= 0) {
+    const [detector, rows, cols] = args.slice(caseIndex + 1);
+    runCase(detector, Number(rows), Number(cols));
+    return;
+  }
+  const quick = args.includes("--quick");
+  const onlyIndex = args.indexOf("--only");
+  const only = onlyIndex >= 0 ? args[onlyIndex + 1].split(",") : undefined;
+  const repeatsIndex = args.indexOf("--repeats");
+  const repeats = repeatsIndex >= 0 ? Number(args[repeatsIndex + 1]) : 5;
+  const detectors = listDetectors()
+    .map((d) => d.name)
+    .filter((d) => only === undefined || only.includes(d));
+
+  const oddsRows: Record<string, unknown>[] = [];
+  if (hasShared()) {
+    const reference = pyodResults();
+    console.log(`ODDS datasets: fit on the 60% train split (seed 0), score the 40% test split; median of ${repeats}`);
+    console.log(`${"dataset".padEnd(11)} ${"detector".padEnd(8)} ${"fit s".padStart(8)} ${"score s".padStart(8)} ${"rows/s".padStart(10)} ${"pyod s".padStart(8)} ${"ratio".padStart(6)}`);
+    for (const ds of oddsDatasets()) {
+      const data = await withDb((db) => readNumericCsv(db, ds.file, { label: "label" }));
+      const [split] = await readSplits(ds.splits, data.X.rows, [0]);
+      const scaler = fitStandardScaler(takeRows(data.X, split.train));
+      const train = applyScaler(scaler, takeRows(data.X, split.train));
+      const test = applyScaler(scaler, takeRows(data.X, split.test));
+      for (const det of detectors) {
+        timeDetector(det, train, test, 1); // warm-up (JIT)
+        const t = timeDetector(det, train, test, repeats);
+        const ref = reference.find((r) => r.dataset === ds.name && r.detector === PYOD_NAMES[det]);
+        const pyod = ref !== undefined ? ref.fitSeconds + ref.scoreSeconds : NaN;
+        const ours = t.fitSeconds + t.scoreSeconds;
+        const ratio = ours / pyod;
+        const rowsPerSecond = (train.rows + test.rows) / ours;
+        oddsRows.push({ dataset: ds.name, rows: data.X.rows, cols: data.X.cols, detector: det, ...t, rowsPerSecond, pyodSeconds: pyod, ratio });
+        console.log(
+          `${ds.name.padEnd(11)} ${det.padEnd(8)} ${t.fitSeconds.toFixed(4).padStart(8)} ${t.scoreSeconds.toFixed(4).padStart(8)} ` +
+            `${Math.round(rowsPerSecond).toString().padStart(10)} ${pyod.toFixed(4).padStart(8)} ${ratio.toFixed(2).padStart(6)}${pyod > 0.05 && ratio > 1 ? "  SLOWER than PyOD" : ""}`,
+        );
+      }
+    }
+  } else {
+    console.log("shared data not found: skipping the ODDS benchmarks");
+  }
+
+  const sizes = quick ? [100_000] : [100_000, 1_000_000];
+  const largeRows: Record<string, unknown>[] = [];
+  console.log(`\nGenerated data, 10 features: fit and score all rows; one process per case (peak RSS is the case's)`);
+  console.log(`${"rows".padStart(9)} ${"detector".padEnd(8)} ${"fit s".padStart(8)} ${"score s".padStart(8)} ${"total s".padStart(8)} ${"rows/s".padStart(10)} ${"peak MiB".padStart(9)}`);
+  for (const rows of sizes) {
+    for (const det of detectors) {
+      const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--case", det, String(rows), "10"], {
+        encoding: "utf8",
+        maxBuffer: 1 << 20,
+      });
+      if (child.status !== 0) {
+        console.log(`${String(rows).padStart(9)} ${det.padEnd(8)} FAILED: ${child.stderr.split("\n")[0]}`);
+        largeRows.push({ rows, cols: 10, detector: det, error: child.stderr });
+        continue;
+      }
+      const r = JSON.parse(child.stdout) as { fitSeconds: number; scoreSeconds: number; peakMiB: number };
+      const total = r.fitSeconds + r.scoreSeconds;
+      largeRows.push({ rows, cols: 10, detector: det, ...r, totalSeconds: total, rowsPerSecond: rows / total });
+      console.log(
+        `${String(rows).padStart(9)} ${det.padEnd(8)} ${r.fitSeconds.toFixed(3).padStart(8)} ${r.scoreSeconds.toFixed(3).padStart(8)} ` +
+          `${total.toFixed(3).padStart(8)} ${Math.round(rows / total).toString().padStart(10)} ${r.peakMiB.toFixed(0).padStart(9)}`,
+      );
+    }
+  }
+
+  const stamp = new Date().toISOString().replace(/[:]/g, "-").replace(/\..+$/, "");
+  const dir = join(repo, "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${stamp}-${gitCommit()}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({ date: new Date().toISOString(), commit: gitCommit(), node: process.version, repeats, odds: oddsRows, generated: largeRows }, null, 2) + "\n",
+  );
+  console.log(`\nsaved ${file}`);
+}
+
+await main();

@@ -1,0 +1,64 @@
+/** Terminal renderings of results. */
+import type { HuntSummary } from "../hunt/hunt.js";
+import type { EvalResult } from "../eval/experiment.js";
+
+export function formatHuntSummary(s: HuntSummary): string {
+  const lines: string[] = [];
+  lines.push(
+    `${s.rows} rows (${s.distinctRows} distinct feature rows), ${s.features.length} features: ${s.features.join(", ")}`,
+  );
+  lines.push(`contamination ${s.contamination}; ${s.seconds.toFixed(2)} s in all`);
+  lines.push("");
+  lines.push("detector    status   seconds   flagged");
+  for (const d of s.detectors) {
+    lines.push(
+      `${d.name.padEnd(11)} ${d.status.padEnd(8)} ${(d.seconds === null ? "-" : d.seconds.toFixed(3)).padStart(7)}   ${String(d.flagged ?? "-").padStart(7)}` +
+        (d.error ? `   ${d.error}` : ""),
+    );
+  }
+  lines.push("");
+  lines.push("votes  rows");
+  s.rankHistogram.forEach((count, k) => {
+    if (k > 0 || count > 0) lines.push(`${String(k).padStart(5)}  ${count}`);
+  });
+  if (s.top.length > 0) {
+    lines.push("");
+    lines.push("most suspicious:");
+    const original = Object.keys(s.top[0]).filter(
+      (k) => k !== "rank" && k !== "score" && !k.startsWith("vote_"),
+    );
+    const shown = original.slice(0, 6);
+    const header = ["rank", "score", ...shown];
+    const rows = s.top.map((r) => [
+      String(r.rank),
+      Number(r.score).toFixed(4),
+      ...shown.map((k) => truncate(r[k] === null || r[k] === undefined ? "" : String(r[k]), 24)),
+    ]);
+    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+    const fmt = (cells: string[]): string => cells.map((v, c) => v.padEnd(widths[c])).join("  ");
+    lines.push(fmt(header));
+    for (const r of rows) lines.push(fmt(r));
+  }
+  lines.push("");
+  lines.push(`${s.flagged} rows written to ${s.outputs.flagged}`);
+  return lines.join("\n");
+}
+
+function truncate(v: string, n: number): string {
+  return v.length > n ? `${v.slice(0, n - 1)}…` : v;
+}
+
+export function formatEvalResult(r: EvalResult): string {
+  const lines = [
+    `${r.detector} on ${r.dataset} ${JSON.stringify(r.params)}`,
+    "seed   ROC AUC       AP    fit s  score s",
+  ];
+  const row = (
+    name: string,
+    x: { rocAuc: number; averagePrecision: number; fitSeconds: number; scoreSeconds: number },
+  ): string =>
+    `${name.padEnd(5)} ${x.rocAuc.toFixed(4).padStart(8)} ${x.averagePrecision.toFixed(4).padStart(8)} ${x.fitSeconds.toFixed(4).padStart(8)} ${x.scoreSeconds.toFixed(4).padStart(8)}`;
+  for (const s of r.perSeed) lines.push(row(String(s.seed), s));
+  lines.push(row("mean", r.mean));
+  return lines.join("\n");
+}

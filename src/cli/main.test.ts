@@ -1,0 +1,104 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Random } from "../core/random.js";
+
+const cli = join(dirname(fileURLToPath(import.meta.url)), "main.js");
+const dir = mkdtempSync(join(tmpdir(), "anomalog-cli-"));
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
+
+function labelledCsv(): string {
+  const rng = new Random(3);
+  const lines = ["x0,x1,label"];
+  for (let i = 0; i < 200; i++) {
+    const outlier = i % 20 === 0;
+    const shift = outlier ? 5 : 0;
+    lines.push(`${rng.normal() + shift},${rng.normal() - shift},${outlier ? 1 : 0}`);
+  }
+  const path = join(dir, "labelled.csv");
+  writeFileSync(path, lines.join("\n") + "\n");
+  return path;
+}
+
+test("eval --json prints exactly one JSON object with the documented fields", () => {
+  const r = run(
+    "eval",
+    "--data",
+    labelledCsv(),
+    "--label",
+    "label",
+    "--detector",
+    "hbos",
+    "--seeds",
+    "0,1",
+    "--json",
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(out), ["dataset", "detector", "params", "perSeed", "mean"]);
+  assert.equal(out.dataset, "labelled");
+  assert.equal(out.detector, "hbos");
+  const perSeed = out.perSeed as Record<string, number>[];
+  assert.deepEqual(
+    perSeed.map((s) => s.seed),
+    [0, 1],
+  );
+  for (const s of perSeed)
+    assert.deepEqual(Object.keys(s), [
+      "seed",
+      "rocAuc",
+      "averagePrecision",
+      "fitSeconds",
+      "scoreSeconds",
+    ]);
+  assert.deepEqual(Object.keys(out.mean as object), [
+    "rocAuc",
+    "averagePrecision",
+    "fitSeconds",
+    "scoreSeconds",
+  ]);
+  assert.ok((out.mean as { rocAuc: number }).rocAuc > 0.9);
+});
+
+test("user errors are one clear line and exit code 2, not a stack trace", () => {
+  const missing = run("hunt", join(dir, "missing.csv"));
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /\nanomalog: DataError: .*missing\.csv: file not found\n$/);
+  assert.doesNotMatch(missing.stderr, /\n\s+at /);
+  const badParams = run(
+    "eval",
+    "--data",
+    labelledCsv(),
+    "--label",
+    "label",
+    "--detector",
+    "iforest",
+    "--params",
+    '{"nEstimators": 0}',
+  );
+  assert.equal(badParams.status, 2);
+  assert.match(badParams.stderr, /ParamError: invalid params for iforest: nEstimators/);
+  const unknown = run("eval", "--data", labelledCsv(), "--label", "label", "--detector", "nope");
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown detector "nope"/);
+});
+
+test("detectors --json lists every detector with described params", () => {
+  const r = run("detectors", "--json");
+  assert.equal(r.status, 0);
+  const list = JSON.parse(r.stdout) as {
+    name: string;
+    params: { name: string; description: string }[];
+  }[];
+  assert.deepEqual(
+    list.map((d) => d.name),
+    ["iforest", "hbos", "ecod", "copod", "pca"],
+  );
+  for (const d of list)
+    for (const p of d.params) assert.ok(p.description.length > 0, `${d.name}.${p.name}`);
+});

@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+/**
+ * The `anomalog` command line: thin shells over the library. User errors print one line naming
+ * the problem (exit 2); anything else is a bug and prints its stack (exit 1).
+ */
+import { Command, InvalidArgumentError } from "commander";
+import { basename } from "node:path";
+import { AnomalogError, ParamError } from "../core/errors.js";
+import { readNumericCsv } from "../data/csv.js";
+import { withDb } from "../data/db.js";
+import { describeParams, getDetector, listDetectors } from "../detectors/registry.js";
+import { evaluate } from "../eval/experiment.js";
+import { randomSplit, readSplits } from "../eval/splits.js";
+import { DEFAULT_PANEL, hunt } from "../hunt/hunt.js";
+import { connectionsToCsv, generateConnections } from "../data/synthetic.js";
+import { writeFile } from "node:fs/promises";
+import { formatEvalResult, formatHuntSummary } from "./format.js";
+import { Progress } from "./progress.js";
+
+function list(value: string): string[] {
+  return value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function number(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n))
+    throw new InvalidArgumentError(`"${value}" is not a number`);
+  return n;
+}
+
+function seedList(value: string): number[] {
+  return list(value).map((s) => {
+    const n = Number(s);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError(`seed "${s}" is not a whole number`);
+    return n;
+  });
+}
+
+function json(value: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+      throw new Error("not an object");
+    return parsed as Record<string, unknown>;
+  } catch (e) {
+    throw new InvalidArgumentError(`not a JSON object (${(e as Error).message})`);
+  }
+}
+
+function detectorHelp(): string {
+  const lines = ["", "Detectors (params as JSON, e.g. --params '{\"nEstimators\": 200}'):"];
+  for (const d of listDetectors()) {
+    lines.push(`  ${d.name.padEnd(8)} ${d.summary}`);
+    for (const p of describeParams(d)) {
+      lines.push(
+        `      ${p.name} (${p.type}, default ${JSON.stringify(p.default)}): ${p.description}`,
+      );
+    }
+  }
+  return lines.join("\n");
+}
+
+const program = new Command();
+program
+  .name("anomalog")
+  .description(
+    "Find suspicious activity in security logs with a verified ensemble of outlier detectors.",
+  )
+  .version("0.1.0")
+  .showHelpAfterError();
+
+program
+  .command("hunt")
+  .description(
+    "Score every row of a CSV with a panel of detectors and write the flagged rows, most suspicious first.",
+  )
+  .argument("<file>", "CSV or TSV file with a header (optionally .gz)")
+  .option("--columns <a,b,...>", "feature columns (default: every numeric column)", list)
+  .option("--exclude <a,b,...>", "columns never used as features (e.g. labels, ids)", list)
+  .option("--detectors <list>", `detectors to run (default: ${DEFAULT_PANEL.join(",")})`, list)
+  .option("--contamination <share>", "expected share of outliers per detector", number, 0.001)
+  .option("--top <k>", "write the top k rows instead of every row with at least one vote", number)
+  .option("--out <dir>", "output folder", "hunt-out")
+  .option("--quiet", "no progress or summary on the terminal")
+  .addHelpText("after", detectorHelp())
+  .action(
+    async (
+      file: string,
+      o: {
+        columns?: string[];
+        exclude?: string[];
+        detectors?: string[];
+        contamination: number;
+        top?: number;
+        out: string;
+        quiet?: boolean;
+      },
+    ) => {
+      const progress = new Progress(process.stderr, o.quiet === true);
+      try {
+        const summary = await hunt({
+          input: file,
+          out: o.out,
+          columns: o.columns,
+          exclude: o.exclude,
+          detectors: o.detectors,
+          contamination: o.contamination,
+          top: o.top,
+          onStage: (s) => progress.setStage(s),
+          onDetector: (e, names) => progress.detectorEvent(e, names),
+        });
+        progress.finish();
+        if (!o.quiet) console.log(formatHuntSummary(summary));
+      } finally {
+        progress.finish();
+      }
+    },
+  );
+
+program
+  .command("eval")
+  .description(
+    "Evaluate a detector on a labelled CSV with the PyOD reference protocol (train/test splits, StandardScaler on train).",
+  )
+  .requiredOption("--data <file>", "labelled CSV (every other column is a numeric feature)")
+  .requiredOption("--label <column>", "0/1 label column, 1 = anomaly")
+  .requiredOption("--detector <name>", "detector to evaluate")
+  .option("--params <json>", "detector params as a JSON object", json, {})
+  .option(
+    "--splits <file>",
+    'splits file ({n, seeds: {"0": {train, test}}}); default: seeded random 60/40',
+  )
+  .option("--seeds <list>", "seeds to run", seedList, [0, 1, 2])
+  .option("--json", "print one JSON object on stdout and nothing else there")
+  .addHelpText("after", detectorHelp())
+  .action(
+    async (o: {
+      data: string;
+      label: string;
+      detector: string;
+      params: Record<string, unknown>;
+      splits?: string;
+      seeds: number[];
+      json?: boolean;
+    }) => {
+      getDetector(o.detector);
+      if (o.seeds.length === 0) throw new ParamError("--seeds needs at least one seed");
+      const data = await withDb((db) => readNumericCsv(db, o.data, { label: o.label }));
+      const splits =
+        o.splits !== undefined
+          ? await readSplits(o.splits, data.X.rows, o.seeds)
+          : o.seeds.map((s) => randomSplit(data.X.rows, s));
+      const dataset = basename(o.data).replace(/\.(csv|tsv)(\.gz)?$/i, "");
+      const result = evaluate(dataset, data.X, data.labels!, splits, o.detector, o.params);
+      if (o.json) process.stdout.write(JSON.stringify(result) + "\n");
+      else console.log(formatEvalResult(result));
+    },
+  );
+
+program
+  .command("detectors")
+  .description("List the detectors and their params.")
+  .option("--json", "as JSON")
+  .action((o: { json?: boolean }) => {
+    if (o.json) {
+      const out = listDetectors().map((d) => ({
+        name: d.name,
+        summary: d.summary,
+        reference: d.reference,
+        deterministic: d.deterministic,
+        params: describeParams(d),
+      }));
+      process.stdout.write(JSON.stringify(out, null, 2) + "\n");
+    } else console.log(detectorHelp().trimStart());
+  });
+
+program
+  .command("generate")
+  .description(
+    "Write a synthetic, labelled log for demos and tests (documented in src/data/synthetic.ts).",
+  )
+  .argument("<kind>", "connections")
+  .option("--rows <n>", "rows to generate", number, 5000)
+  .option("--seed <s>", "random seed", number, 1)
+  .requiredOption("--out <file>", "CSV file to write")
+  .action(async (kind: string, o: { rows: number; seed: number; out: string }) => {
+    if (kind !== "connections") throw new ParamError(`unknown kind "${kind}" (known: connections)`);
+    if (!Number.isInteger(o.rows) || o.rows < 1)
+      throw new ParamError("--rows must be a positive whole number");
+    await writeFile(o.out, connectionsToCsv(generateConnections(o.rows, o.seed)));
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof AnomalogError) {
+    process.stderr.write(`anomalog: ${e.name}: ${e.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(
+      `anomalog: internal error (please report): ${(e as Error).stack ?? String(e)}\n`,
+    );
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,74 @@
+import { DataError, ShapeError } from "./errors.js";
+
+/** A dense row-major matrix of doubles: element (i, j) is `data[i * cols + j]`. */
+export interface Matrix {
+  readonly data: Float64Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+export function matrix(rows: number, cols: number, data?: Float64Array): Matrix {
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
+    throw new ShapeError(`matrix shape must be non-negative integers, got ${rows} × ${cols}`);
+  }
+  const values = data ?? new Float64Array(rows * cols);
+  if (values.length !== rows * cols) {
+    throw new ShapeError(
+      `matrix ${rows} × ${cols} needs ${rows * cols} values, got ${values.length}`,
+    );
+  }
+  return { data: values, rows, cols };
+}
+
+/** Builds a matrix from nested arrays (tests and small inputs; not for hot paths). */
+export function fromRows(rows: readonly (readonly number[])[]): Matrix {
+  const cols = rows.length > 0 ? rows[0].length : 0;
+  const out = new Float64Array(rows.length * cols);
+  rows.forEach((row, i) => {
+    if (row.length !== cols) {
+      throw new ShapeError(`row ${i} has ${row.length} values, expected ${cols}`);
+    }
+    out.set(row, i * cols);
+  });
+  return matrix(rows.length, cols, out);
+}
+
+/** A copy of column j. */
+export function column(X: Matrix, j: number): Float64Array {
+  const out = new Float64Array(X.rows);
+  const { data, cols } = X;
+  for (let i = 0; i < X.rows; i++) out[i] = data[i * cols + j];
+  return out;
+}
+
+/** A view of row i (no copy). */
+export function row(X: Matrix, i: number): Float64Array {
+  return X.data.subarray(i * X.cols, (i + 1) * X.cols);
+}
+
+/** A new matrix holding the given rows of X, in the given order. */
+export function takeRows(X: Matrix, indices: ArrayLike<number>): Matrix {
+  const { cols } = X;
+  const out = new Float64Array(indices.length * cols);
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k];
+    if (!(i >= 0 && i < X.rows))
+      throw new ShapeError(`row index ${i} out of range 0..${X.rows - 1}`);
+    out.set(X.data.subarray(i * cols, (i + 1) * cols), k * cols);
+  }
+  return matrix(indices.length, cols, out);
+}
+
+/** Throws unless every value is finite, naming the first bad cell. */
+export function assertFinite(X: Matrix, what = "input"): void {
+  const { data, cols } = X;
+  for (let k = 0; k < data.length; k++) {
+    if (!Number.isFinite(data[k])) {
+      const i = Math.floor(k / cols);
+      throw new DataError(
+        `${what} has a non-finite value (${data[k]}) at row ${i}, feature ${k - i * cols}; ` +
+          "impute or drop it before fitting or scoring",
+      );
+    }
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The detector contract: validated params plus two pure functions.
+ *
+ * `fit(X, params)` learns a state from training rows and returns it with the training scores
+ * (PyOD's `decision_scores_`; for some detectors these differ from scoring the training rows
+ * again, e.g. a neighbour method that leaves each row out of its own neighbourhood).
+ * `score(state, X, params)` scores new rows: higher = more anomalous, and a row's score depends
+ * only on that row and the state, never on the rest of the batch.
+ */
+import { z } from "zod";
+import type { Matrix } from "../core/matrix.js";
+import { ParamError } from "../core/errors.js";
+
+/** Params every detector has. */
+export const baseParams = z.object({
+  contamination: z
+    .number()
+    .gt(0)
+    .max(0.5)
+    .default(0.1)
+    .describe(
+      "Expected share of outliers in the training data; the threshold is the (1 − contamination) quantile of training scores.",
+    ),
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyParamsSchema = z.ZodObject<any>;
+
+export interface FitResult<S> {
+  readonly state: S;
+  readonly trainingScores: Float64Array;
+}
+
+export interface DetectorDefinition<P extends AnyParamsSchema, S> {
+  /** Registry name, lowercase (`iforest`). */
+  readonly name: string;
+  /** One line for `--help`. */
+  readonly summary: string;
+  /** Where the algorithm comes from, and what we match. */
+  readonly reference: string;
+  /** Whether the same data give the same scores regardless of `seed`. */
+  readonly deterministic: boolean;
+  readonly params: P;
+  /** Validates a loaded state (shape and types); part of reading a saved model. */
+  readonly state: z.ZodType<S>;
+  /** Extra consistency checks of a state against the model's feature count: a message if bad. */
+  checkState?(state: S, nFeatures: number): string | undefined;
+  fit(X: Matrix, params: z.output<P>): FitResult<S>;
+  score(state: S, X: Matrix, params: z.output<P>): Float64Array;
+}
+
+/** Identity helper that fixes the generic types of a detector definition. */
+export function defineDetector<P extends AnyParamsSchema, S>(
+  def: DetectorDefinition<P, S>,
+): DetectorDefinition<P, S> {
+  return def;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyDetector = DetectorDefinition<AnyParamsSchema, any>;
+
+/** Schemas for typed-array fields of states. */
+export const f64 = z.instanceof(Float64Array);
+export const i32 = z.instanceof(Int32Array);
+
+/** Validates params against a detector's schema, with defaults filled in (throws ParamError). */
+export function resolveParams(def: AnyDetector, raw: unknown = {}): Record<string, unknown> {
+  const parsed = def.params.strict().safeParse(raw ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.length > 0 ? i.path.join(".") : "params"}: ${i.message}`)
+      .join("; ");
+    const known = Object.keys(def.params.shape).join(", ");
+    throw new ParamError(`invalid params for ${def.name}: ${problems} (known params: ${known})`);
+  }
+  return parsed.data as Record<string, unknown>;
+}

@@ -1,0 +1,72 @@
+/**
+ * Every detector anomalog knows, by name. CLI help and the eval harness read this list.
+ */
+import { z } from "zod";
+import { ParamError } from "../core/errors.js";
+import { resolveParams, type AnyDetector } from "./contract.js";
+import { copod } from "./copod.js";
+import { ecod } from "./ecod.js";
+import { hbos } from "./hbos.js";
+import { iforest } from "./iforest.js";
+import { pca } from "./pca.js";
+
+const detectors: readonly AnyDetector[] = [iforest, hbos, ecod, copod, pca];
+const byName = new Map(detectors.map((d) => [d.name, d]));
+
+export function listDetectors(): readonly AnyDetector[] {
+  return detectors;
+}
+
+export function getDetector(name: string): AnyDetector {
+  const def = byName.get(name.toLowerCase());
+  if (def === undefined) {
+    throw new ParamError(
+      `unknown detector "${name}" (known: ${detectors.map((d) => d.name).join(", ")})`,
+    );
+  }
+  return def;
+}
+
+export interface ParamDoc {
+  readonly name: string;
+  readonly type: string;
+  readonly default: unknown;
+  readonly description: string;
+}
+
+/** Each param's name, type, default and description, read from the detector's schema. */
+export function describeParams(def: AnyDetector): ParamDoc[] {
+  const schema = z.toJSONSchema(def.params, { io: "input", unrepresentable: "any" }) as {
+    properties?: Record<
+      string,
+      {
+        type?: string;
+        anyOf?: { type?: string; const?: unknown }[];
+        enum?: unknown[];
+        default?: unknown;
+        description?: string;
+      }
+    >;
+  };
+  return Object.entries(schema.properties ?? {}).map(([name, prop]) => ({
+    name,
+    type:
+      prop.enum !== undefined
+        ? prop.enum.map((v) => JSON.stringify(v)).join(" | ")
+        : prop.anyOf !== undefined
+          ? prop.anyOf
+              .map((a) => (a.const !== undefined ? JSON.stringify(a.const) : (a.type ?? "?")))
+              .join(" | ")
+          : (prop.type ?? "any"),
+    default: prop.default,
+    description: prop.description ?? "",
+  }));
+}
+
+/** A detector's params validated, with defaults filled in (throws ParamError). */
+export function resolveParamsFor(
+  name: string,
+  raw: Record<string, unknown>,
+): Record<string, unknown> {
+  return resolveParams(getDetector(name), raw);
+}

@@ -1,0 +1,239 @@
+/**
+ * `npm run parity`: every detector on every shared ODDS dataset under the reference protocol,
+ * compared with PyOD's mean ROC AUC, plus exact score-fixture checks. Exits 1 on any failure.
+ *
+ * Two kinds of documented exception are printed as "known", never silently passed:
+ * - ecod/copod test AUC: PyOD scores the test rows pooled with the training rows (each row's
+ *   score depends on its batch); ours score each row against the training data alone. Where
+ *   the difference exceeds the band, parity requires that replaying PyOD's pooling with our
+ *   detector reproduces PyOD's AUC within 0.001, which shows the gap is the pooling alone.
+ * - score fixtures where PyOD's numbers rest on floating-point noise: see KNOWN_FIXTURE_DEVIATIONS.
+ *
+ * Stochastic detectors are compared by their expected ROC AUC: the mean over REPEATS forests per
+ * split (seeds s, s + 1000, ...), since one draw of 100 trees on a few hundred rows varies by
+ * more than the band (vertebral: sd 0.015 between draws). The single seed-matched draw is
+ * printed too.
+ */
+import { performance } from "node:perf_hooks";
+import { takeRows } from "../core/matrix.js";
+import { applyScaler, fitStandardScaler } from "../core/stats.js";
+import { withDb } from "../data/db.js";
+import { readNumericCsv } from "../data/csv.js";
+import { getDetector } from "../detectors/registry.js";
+import { runSeed } from "./experiment.js";
+import { rocAuc } from "./metrics.js";
+import { pooledScores } from "./pooled.js";
+import { readSplits, type Split } from "./splits.js";
+import {
+  hasShared,
+  oddsDatasets,
+  PYOD_NAMES,
+  pyodResults,
+  scoreFixtures,
+  sharedDir,
+} from "./reference.js";
+
+/** Allowed |ours − PyOD| in mean ROC AUC (issue "Foundation"). */
+const AUC_TOLERANCE: Record<string, number> = {
+  hbos: 0.005,
+  pca: 0.005,
+  ecod: 0.01,
+  copod: 0.01,
+  iforest: 0.02,
+};
+const POOLED_TOLERANCE = 0.001;
+const REPEATS = 5;
+/** Fixture checks: training scores of deterministic detectors; test scores where PyOD's are batch-independent. */
+const TRAIN_FIXTURES = ["hbos", "ecod", "copod", "pca"];
+const TEST_FIXTURES = ["hbos", "pca"];
+const RELATIVE_TOLERANCE = 1e-6;
+
+/**
+ * Fixture checks whose exact values we cannot and should not reproduce, with the reason. Each is
+ * still run and printed; its ROC AUC is still gated above.
+ */
+const KNOWN_FIXTURE_DEVIATIONS: Record<string, string> = {
+  "cardio hbos":
+    "a 3-valued feature whose middle value lies on a bin edge to within 1 ulp: a 1-ulp difference in the standardised input moves it across the edge",
+  "mnist hbos":
+    "25 constant features: whether each lands exactly on its bin edge depends on 1-ulp rounding of the standardised input (PyOD scores 11 of them as dense, we score none)",
+  "arrhythmia pca":
+    "more features than rows: PyOD divides by singular values of ~1e-30 (rounding noise); ours use a reproducible noise floor, so scores agree only up to one common factor",
+  "cardio pca":
+    "a constant feature: PyOD divides by a rounding-noise singular value (see arrhythmia)",
+  "mnist pca":
+    "25 constant features: PyOD divides by rounding-noise singular values (see arrhythmia)",
+};
+
+interface AucRow {
+  dataset: string;
+  detector: string;
+  ours: number;
+  single: number;
+  pyod: number;
+  pooled?: number;
+  status: "ok" | "known" | "FAIL";
+}
+
+function maxRelativeError(
+  ours: Float64Array,
+  ref: (number | null)[],
+): { err: number; compared: number } {
+  let err = 0;
+  let compared = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const r = ref[i];
+    if (r === null || !Number.isFinite(r)) continue;
+    compared++;
+    const e = Math.abs(ours[i] - r) / Math.max(Math.abs(r), 1e-12);
+    if (!(e <= err)) err = e; // NaN propagates as a failure
+  }
+  return { err, compared };
+}
+
+/** Max relative error after dividing out the best common factor (median ratio). */
+function maxRelativeErrorUpToScale(ours: Float64Array, ref: (number | null)[]): number {
+  const ratios: number[] = [];
+  ref.forEach((r, i) => {
+    if (r !== null && Number.isFinite(r) && ours[i] !== 0) ratios.push(r / ours[i]);
+  });
+  ratios.sort((a, b) => a - b);
+  const factor = ratios[Math.floor(ratios.length / 2)];
+  return maxRelativeError(
+    ours.map((v) => v * factor),
+    ref,
+  ).err;
+}
+
+function pooledAuc(
+  X: Parameters<typeof takeRows>[0],
+  labels: Uint8Array,
+  splits: readonly Split[],
+  det: "ecod" | "copod",
+): number {
+  let sum = 0;
+  for (const split of splits) {
+    const scaler = fitStandardScaler(takeRows(X, split.train));
+    const scores = pooledScores(
+      det,
+      applyScaler(scaler, takeRows(X, split.train)),
+      applyScaler(scaler, takeRows(X, split.test)),
+    );
+    sum += rocAuc(
+      Uint8Array.from(split.test, (i) => labels[i]),
+      scores,
+    );
+  }
+  return sum / splits.length;
+}
+
+async function main(): Promise<number> {
+  if (!hasShared()) {
+    console.error(`parity: shared data not found at ${sharedDir()} (set ANOMALOG_SHARED)`);
+    return 1;
+  }
+  const reference = pyodResults();
+  const detectors = Object.keys(AUC_TOLERANCE);
+  const rows: AucRow[] = [];
+  const fixtureLines: string[] = [];
+  const counts = { passed: 0, known: 0, failed: 0 };
+  const started = performance.now();
+  for (const ds of oddsDatasets()) {
+    const data = await withDb((db) => readNumericCsv(db, ds.file, { label: "label" }));
+    const labels = data.labels!;
+    const splits = await readSplits(ds.splits, data.X.rows, [0, 1, 2]);
+    for (const det of detectors) {
+      const ref = reference.find((r) => r.dataset === ds.name && r.detector === PYOD_NAMES[det]);
+      if (ref === undefined || ref.status !== "ok") continue;
+      const repeats = getDetector(det).deterministic ? 1 : REPEATS;
+      let sum = 0;
+      let single = 0;
+      for (let r = 0; r < repeats; r++) {
+        for (const split of splits) {
+          const auc = runSeed(
+            data.X,
+            labels,
+            split,
+            det,
+            repeats > 1 ? { seed: split.seed + 1000 * r } : {},
+          ).result.rocAuc;
+          sum += auc;
+          if (r === 0) single += auc;
+        }
+      }
+      const ours = sum / (repeats * splits.length);
+      const row: AucRow = {
+        dataset: ds.name,
+        detector: det,
+        ours,
+        single: single / splits.length,
+        pyod: ref.rocAucMean,
+        status: "ok",
+      };
+      if (Math.abs(ours - ref.rocAucMean) > AUC_TOLERANCE[det]) {
+        row.status = "FAIL";
+        if (det === "ecod" || det === "copod") {
+          row.pooled = pooledAuc(data.X, labels, splits, det);
+          if (Math.abs(row.pooled - ref.rocAucMean) <= POOLED_TOLERANCE) row.status = "known";
+        }
+      }
+      counts[row.status === "ok" ? "passed" : row.status === "known" ? "known" : "failed"]++;
+      rows.push(row);
+    }
+    const fixtures = scoreFixtures(ds.name);
+    if (fixtures === undefined) continue;
+    for (const det of TRAIN_FIXTURES) {
+      const fx = fixtures[det];
+      if (fx === undefined) continue;
+      const run = runSeed(data.X, labels, splits[0], det);
+      const parts: [string, Float64Array, (number | null)[]][] = [
+        ["train", run.model.trainingScores, fx.train_scores],
+      ];
+      if (TEST_FIXTURES.includes(det)) parts.push(["test", run.testScores, fx.test_scores]);
+      const known = KNOWN_FIXTURE_DEVIATIONS[`${ds.name} ${det}`];
+      for (const [part, ours, ref] of parts) {
+        const { err, compared } = maxRelativeError(ours, ref);
+        const ok = err <= RELATIVE_TOLERANCE && ours.length === ref.length;
+        // A noise-floored PCA must still match PyOD's training scores up to their common factor.
+        const scaled = !ok && det === "pca" ? maxRelativeErrorUpToScale(ours, ref) : undefined;
+        const excused =
+          known !== undefined &&
+          !(part === "train" && scaled !== undefined && scaled > RELATIVE_TOLERANCE);
+        const status = ok ? "ok   " : excused ? "known" : "FAIL ";
+        counts[ok ? "passed" : excused ? "known" : "failed"]++;
+        let line = `${status} ${ds.name.padEnd(11)} ${det.padEnd(7)} ${part.padEnd(5)} max rel err ${err.toExponential(2)} over ${compared} of ${ref.length}`;
+        if (scaled !== undefined) line += `; up to one common factor ${scaled.toExponential(2)}`;
+        if (!ok && known !== undefined) line += `\n      why: ${known}`;
+        fixtureLines.push(line);
+      }
+    }
+  }
+  console.log(`Mean ROC AUC over seeds 0, 1, 2 (reference protocol), ours vs PyOD 3.6.5`);
+  console.log(
+    `(stochastic detectors: "ours" = mean of ${REPEATS} forests per split, "draw" = the seed-matched one)\n`,
+  );
+  console.log(
+    `${"dataset".padEnd(11)} ${"detector".padEnd(8)} ${"ours".padStart(7)} ${"draw".padStart(7)} ${"pyod".padStart(7)} ${"diff".padStart(8)} ${"tol".padStart(6)}`,
+  );
+  for (const r of rows) {
+    const diff = r.ours - r.pyod;
+    let line =
+      `${r.dataset.padEnd(11)} ${r.detector.padEnd(8)} ${r.ours.toFixed(4).padStart(7)} ` +
+      `${(getDetector(r.detector).deterministic ? "" : r.single.toFixed(4)).padStart(7)} ${r.pyod.toFixed(4).padStart(7)} ` +
+      `${(diff >= 0 ? "+" : "") + diff.toFixed(4)}`.padStart(8) +
+      ` ${AUC_TOLERANCE[r.detector].toFixed(3).padStart(6)} ${r.status}`;
+    if (r.pooled !== undefined) line += ` (PyOD's pooled scoring replayed: ${r.pooled.toFixed(4)})`;
+    console.log(line);
+  }
+  console.log(
+    `\nScore fixtures (seed 0, relative tolerance ${RELATIVE_TOLERANCE}; non-finite PyOD scores skipped)\n`,
+  );
+  for (const line of fixtureLines) console.log(line);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(
+    `\nparity: ${counts.passed} passed, ${counts.failed} failed, ${counts.known} known deviations (${seconds} s)`,
+  );
+  return counts.failed === 0 ? 0 : 1;
+}
+
+process.exitCode = await main();
