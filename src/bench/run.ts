@@ -56,11 +56,14 @@ function timeDetector(detector: string, train: Matrix, test: Matrix, repeats: nu
 export function generated(rows: number, cols: number, seed: number): Matrix {
   const rng = new Random(seed);
   const data = new Float64Array(rows * cols);
-  const centres = Array.from({ length: 4 }, () => Array.from({ length: cols }, () => rng.uniform(-5, 5)));
+  const centres = Array.from({ length: 4 }, () =>
+    Array.from({ length: cols }, () => rng.uniform(-5, 5)),
+  );
   for (let i = 0; i < rows; i++) {
     const outlier = rng.float() < 0.01;
     const c = centres[rng.int(centres.length)];
-    for (let j = 0; j < cols; j++) data[i * cols + j] = outlier ? rng.uniform(-12, 12) : c[j] + rng.normal();
+    for (let j = 0; j < cols; j++)
+      data[i * cols + j] = outlier ? rng.uniform(-12, 12) : c[j] + rng.normal();
   }
   return matrix(rows, cols, data);
 }
@@ -75,13 +78,17 @@ function runCase(detector: string, rows: number, cols: number): void {
   const t2 = performance.now();
   const peakMiB = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(
-    JSON.stringify({ fitSeconds: (t1 - t0) / 1000, scoreSeconds: (t2 - t1) / 1000, peakMiB }) + "\n",
+    JSON.stringify({ fitSeconds: (t1 - t0) / 1000, scoreSeconds: (t2 - t1) / 1000, peakMiB }) +
+      "\n",
   );
 }
 
 function gitCommit(): string {
   try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repo, encoding: "utf8" }).trim();
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      cwd: repo,
+      encoding: "utf8",
+    }).trim();
   } catch {
     return "unknown";
   }
@@ -107,8 +114,12 @@ async function main(): Promise<void> {
   const oddsRows: Record<string, unknown>[] = [];
   if (hasShared()) {
     const reference = pyodResults();
-    console.log(`ODDS datasets: fit on the 60% train split (seed 0), score the 40% test split; median of ${repeats}`);
-    console.log(`${"dataset".padEnd(11)} ${"detector".padEnd(8)} ${"fit s".padStart(8)} ${"score s".padStart(8)} ${"rows/s".padStart(10)} ${"pyod s".padStart(8)} ${"ratio".padStart(6)}`);
+    console.log(
+      `ODDS datasets: fit on the 60% train split (seed 0), score the 40% test split; median of ${repeats}`,
+    );
+    console.log(
+      `${"dataset".padEnd(11)} ${"detector".padEnd(8)} ${"fit s".padStart(8)} ${"score s".padStart(8)} ${"rows/s".padStart(10)} ${"pyod s".padStart(8)} ${"ratio".padStart(6)}`,
+    );
     for (const ds of oddsDatasets()) {
       const data = await withDb((db) => readNumericCsv(db, ds.file, { label: "label" }));
       const [split] = await readSplits(ds.splits, data.X.rows, [0]);
@@ -123,7 +134,16 @@ async function main(): Promise<void> {
         const ours = t.fitSeconds + t.scoreSeconds;
         const ratio = ours / pyod;
         const rowsPerSecond = (train.rows + test.rows) / ours;
-        oddsRows.push({ dataset: ds.name, rows: data.X.rows, cols: data.X.cols, detector: det, ...t, rowsPerSecond, pyodSeconds: pyod, ratio });
+        oddsRows.push({
+          dataset: ds.name,
+          rows: data.X.rows,
+          cols: data.X.cols,
+          detector: det,
+          ...t,
+          rowsPerSecond,
+          pyodSeconds: pyod,
+          ratio,
+        });
         console.log(
           `${ds.name.padEnd(11)} ${det.padEnd(8)} ${t.fitSeconds.toFixed(4).padStart(8)} ${t.scoreSeconds.toFixed(4).padStart(8)} ` +
             `${Math.round(rowsPerSecond).toString().padStart(10)} ${pyod.toFixed(4).padStart(8)} ${ratio.toFixed(2).padStart(6)}${pyod > 0.05 && ratio > 1 ? "  SLOWER than PyOD" : ""}`,
@@ -136,25 +156,48 @@ async function main(): Promise<void> {
 
   const sizes = quick ? [100_000] : [100_000, 1_000_000];
   const largeRows: Record<string, unknown>[] = [];
-  console.log(`\nGenerated data, 10 features: fit and score all rows; one process per case (peak RSS is the case's)`);
-  console.log(`${"rows".padStart(9)} ${"detector".padEnd(8)} ${"fit s".padStart(8)} ${"score s".padStart(8)} ${"total s".padStart(8)} ${"rows/s".padStart(10)} ${"peak MiB".padStart(9)}`);
+  console.log(
+    `\nGenerated data, 10 features: fit and score all rows; one process per case (peak RSS is the case's)`,
+  );
+  console.log(
+    `${"rows".padStart(9)} ${"detector".padEnd(8)} ${"fit s".padStart(8)} ${"score s".padStart(8)} ${"total s".padStart(8)} ${"rows/s".padStart(10)} ${"peak MiB".padStart(9)}`,
+  );
   for (const rows of sizes) {
     for (const det of detectors) {
-      const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--case", det, String(rows), "10"], {
-        encoding: "utf8",
-        maxBuffer: 1 << 20,
-      });
+      const child = spawnSync(
+        process.execPath,
+        [fileURLToPath(import.meta.url), "--case", det, String(rows), "10"],
+        {
+          encoding: "utf8",
+          maxBuffer: 1 << 20,
+        },
+      );
       if (child.status !== 0) {
-        console.log(`${String(rows).padStart(9)} ${det.padEnd(8)} FAILED: ${child.stderr.split("\n")[0]}`);
+        console.log(
+          `${String(rows).padStart(9)} ${det.padEnd(8)} FAILED: ${child.stderr.split("\n")[0]}`,
+        );
         largeRows.push({ rows, cols: 10, detector: det, error: child.stderr });
         continue;
       }
-      const r = JSON.parse(child.stdout) as { fitSeconds: number; scoreSeconds: number; peakMiB: number };
+      const r = JSON.parse(child.stdout) as {
+        fitSeconds: number;
+        scoreSeconds: number;
+        peakMiB: number;
+      };
       const total = r.fitSeconds + r.scoreSeconds;
-      largeRows.push({ rows, cols: 10, detector: det, ...r, totalSeconds: total, rowsPerSecond: rows / total });
+      largeRows.push({
+        rows,
+        cols: 10,
+        detector: det,
+        ...r,
+        totalSeconds: total,
+        rowsPerSecond: rows / total,
+      });
       console.log(
         `${String(rows).padStart(9)} ${det.padEnd(8)} ${r.fitSeconds.toFixed(3).padStart(8)} ${r.scoreSeconds.toFixed(3).padStart(8)} ` +
-          `${total.toFixed(3).padStart(8)} ${Math.round(rows / total).toString().padStart(10)} ${r.peakMiB.toFixed(0).padStart(9)}`,
+          `${total.toFixed(3).padStart(8)} ${Math.round(rows / total)
+            .toString()
+            .padStart(10)} ${r.peakMiB.toFixed(0).padStart(9)}`,
       );
     }
   }
@@ -165,7 +208,18 @@ async function main(): Promise<void> {
   const file = join(dir, `${stamp}-${gitCommit()}.json`);
   writeFileSync(
     file,
-    JSON.stringify({ date: new Date().toISOString(), commit: gitCommit(), node: process.version, repeats, odds: oddsRows, generated: largeRows }, null, 2) + "\n",
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        commit: gitCommit(),
+        node: process.version,
+        repeats,
+        odds: oddsRows,
+        generated: largeRows,
+      },
+      null,
+      2,
+    ) + "\n",
   );
   console.log(`\nsaved ${file}`);
 }
