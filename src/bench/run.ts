@@ -20,6 +20,8 @@ import { readNumericCsv } from "../data/csv.js";
 import { withDb } from "../data/db.js";
 import { fit, score } from "../detectors/model.js";
 import { listDetectors } from "../detectors/registry.js";
+import { closePool, fitAsync, scoreAsync } from "../detectors/parallel.js";
+import { availableParallelism } from "node:os";
 import { hasShared, oddsDatasets, PYOD_NAMES, pyodResults } from "../eval/reference.js";
 import { readSplits } from "../eval/splits.js";
 
@@ -68,14 +70,18 @@ export function generated(rows: number, cols: number, seed: number): Matrix {
   return matrix(rows, cols, data);
 }
 
-/** Child-process entry: one detector on one generated size; prints JSON timing and peak RSS. */
-function runCase(detector: string, rows: number, cols: number): void {
+/**
+ * Child-process entry: one detector on one generated size, on every core (fitAsync/scoreAsync);
+ * prints JSON timing and peak RSS.
+ */
+async function runCase(detector: string, rows: number, cols: number): Promise<void> {
   const X = generated(rows, cols, 1);
   const t0 = performance.now();
-  const model = fit(detector, X);
+  const model = await fitAsync(detector, X);
   const t1 = performance.now();
-  score(model, X);
+  await scoreAsync(model, X);
   const t2 = performance.now();
+  await closePool();
   const peakMiB = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(
     JSON.stringify({ fitSeconds: (t1 - t0) / 1000, scoreSeconds: (t2 - t1) / 1000, peakMiB }) +
@@ -99,7 +105,7 @@ async function main(): Promise<void> {
   const caseIndex = args.indexOf("--case");
   if (caseIndex >= 0) {
     const [detector, rows, cols] = args.slice(caseIndex + 1);
-    runCase(detector, Number(rows), Number(cols));
+    await runCase(detector, Number(rows), Number(cols));
     return;
   }
   const quick = args.includes("--quick");

@@ -28,7 +28,12 @@ export type AnyParamsSchema = z.ZodObject<any>;
 
 export interface FitResult<S> {
   readonly state: S;
-  readonly trainingScores: Float64Array;
+  /**
+   * The training rows' scores where they differ from scoring the training rows as new rows
+   * (in-sample definitions such as ECOD's). Left out, they are `score(state, X)`, which the
+   * model layer may then compute on several threads.
+   */
+  readonly trainingScores?: Float64Array;
 }
 
 export interface DetectorDefinition<P extends AnyParamsSchema, S> {

@@ -8,9 +8,6 @@
 import { baseParams, defineDetector } from "./contract.js";
 import { checkEcdfState, ecdfScores, ecdfStateSchema, fitEcdf } from "./ecdf.js";
 
-const combineCopod = (left: number, right: number, skewed: number): number =>
-  Math.max(skewed, (left + right) / 2);
-
 export const copod = defineDetector({
   name: "copod",
   summary: "Copula-based outlier score from empirical tail probabilities (parameter-free).",
@@ -20,10 +17,9 @@ export const copod = defineDetector({
   state: ecdfStateSchema,
   checkState: checkEcdfState,
   fit(X) {
-    const state = fitEcdf(X);
-    return { state, trainingScores: ecdfScores(state, X, true, combineCopod) };
+    return fitEcdf(X, "copod");
   },
   score(state, X) {
-    return ecdfScores(state, X, false, combineCopod);
+    return ecdfScores(state, X, "copod");
   },
 });

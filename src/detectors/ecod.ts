@@ -9,9 +9,6 @@
 import { baseParams, defineDetector } from "./contract.js";
 import { checkEcdfState, ecdfScores, ecdfStateSchema, fitEcdf } from "./ecdf.js";
 
-const combineEcod = (left: number, right: number, skewed: number): number =>
-  Math.max(Math.max(left, right), skewed);
-
 export const ecod = defineDetector({
   name: "ecod",
   summary: "Empirical-CDF outlier score: per-feature tail surprisal, summed (parameter-free).",
@@ -21,10 +18,9 @@ export const ecod = defineDetector({
   state: ecdfStateSchema,
   checkState: checkEcdfState,
   fit(X) {
-    const state = fitEcdf(X);
-    return { state, trainingScores: ecdfScores(state, X, true, combineEcod) };
+    return fitEcdf(X, "ecod");
   },
   score(state, X) {
-    return ecdfScores(state, X, false, combineEcod);
+    return ecdfScores(state, X, "ecod");
   },
 });

@@ -92,8 +92,8 @@ export const iforest = defineDetector({
     return undefined;
   },
   fit(X, p) {
-    const state = growForest(X, p);
-    return { state, trainingScores: scoreForest(state, X) };
+    // Training scores are the training rows scored by the forest: left to the model layer.
+    return { state: growForest(X, p) };
   },
   score(state, X) {
     return scoreForest(state, X);
@@ -246,23 +246,94 @@ function growForest(X: Matrix, p: IforestParams): ForestState {
   return state;
 }
 
+/** Rows per block: a block's features (block × d doubles) stay in cache while every tree runs. */
+const BLOCK = 1024;
+
+/**
+ * Scores rows tree by tree over blocks of rows. Traversal is branch-free and runs eight rows in
+ * lockstep: leaves are made to loop onto themselves (threshold +∞, left child = itself), so
+ * every row takes exactly the tree's depth in steps and the eight dependent chains of loads
+ * overlap instead of waiting on each other.
+ */
 function scoreForest(s: ForestState, X: Matrix): Float64Array {
   const { rows: n, cols: d, data } = X;
   const nTrees = s.treeStart.length - 1;
-  const total = new Float64Array(n);
-  const { feature, threshold, left, pathLength } = s;
-  // Tree-major: one tree's nodes stay in cache while all rows pass through it.
+  const nodes = s.feature.length;
+  const feature = new Int32Array(nodes);
+  const threshold = new Float64Array(nodes);
+  const next = new Int32Array(nodes);
+  const depthOf = new Int32Array(nodes);
+  const treeDepth = new Int32Array(nTrees);
   for (let t = 0; t < nTrees; t++) {
-    const root = s.treeStart[t];
-    for (let i = 0; i < n; i++) {
-      const base = i * d;
-      let node = root;
-      let f = feature[node];
-      while (f >= 0) {
-        node = data[base + f] <= threshold[node] ? left[node] : left[node] + 1;
-        f = feature[node];
+    let deepest = 0;
+    for (let k = s.treeStart[t]; k < s.treeStart[t + 1]; k++) {
+      if (s.feature[k] >= 0) {
+        feature[k] = s.feature[k];
+        threshold[k] = s.threshold[k];
+        next[k] = s.left[k];
+        depthOf[s.left[k]] = depthOf[k] + 1;
+        depthOf[s.left[k] + 1] = depthOf[k] + 1;
+      } else {
+        feature[k] = 0;
+        threshold[k] = Infinity;
+        next[k] = k;
+        if (depthOf[k] > deepest) deepest = depthOf[k];
       }
-      total[i] += pathLength[node];
+    }
+    treeDepth[t] = deepest;
+  }
+  const pathLength = s.pathLength;
+  const total = new Float64Array(n);
+  for (let start = 0; start < n; start += BLOCK) {
+    const end = Math.min(n, start + BLOCK);
+    const end8 = start + ((end - start) & ~7);
+    for (let t = 0; t < nTrees; t++) {
+      const root = s.treeStart[t];
+      const depth = treeDepth[t];
+      let i = start;
+      for (; i < end8; i += 8) {
+        const b0 = i * d;
+        const b1 = b0 + d;
+        const b2 = b1 + d;
+        const b3 = b2 + d;
+        const b4 = b3 + d;
+        const b5 = b4 + d;
+        const b6 = b5 + d;
+        const b7 = b6 + d;
+        let a0 = root;
+        let a1 = root;
+        let a2 = root;
+        let a3 = root;
+        let a4 = root;
+        let a5 = root;
+        let a6 = root;
+        let a7 = root;
+        for (let k = 0; k < depth; k++) {
+          a0 = next[a0] + ((data[b0 + feature[a0]] > threshold[a0]) as unknown as number);
+          a1 = next[a1] + ((data[b1 + feature[a1]] > threshold[a1]) as unknown as number);
+          a2 = next[a2] + ((data[b2 + feature[a2]] > threshold[a2]) as unknown as number);
+          a3 = next[a3] + ((data[b3 + feature[a3]] > threshold[a3]) as unknown as number);
+          a4 = next[a4] + ((data[b4 + feature[a4]] > threshold[a4]) as unknown as number);
+          a5 = next[a5] + ((data[b5 + feature[a5]] > threshold[a5]) as unknown as number);
+          a6 = next[a6] + ((data[b6 + feature[a6]] > threshold[a6]) as unknown as number);
+          a7 = next[a7] + ((data[b7 + feature[a7]] > threshold[a7]) as unknown as number);
+        }
+        total[i] += pathLength[a0];
+        total[i + 1] += pathLength[a1];
+        total[i + 2] += pathLength[a2];
+        total[i + 3] += pathLength[a3];
+        total[i + 4] += pathLength[a4];
+        total[i + 5] += pathLength[a5];
+        total[i + 6] += pathLength[a6];
+        total[i + 7] += pathLength[a7];
+      }
+      for (; i < end; i++) {
+        const base = i * d;
+        let a = root;
+        for (let k = 0; k < depth; k++)
+          a = next[a] + ((data[base + feature[a]] > threshold[a]) as unknown as number);
+        total[i] += pathLength[a];
+      }
     }
   }
   const c = s.normaliser[0];

@@ -32,9 +32,21 @@ export function fit(detector: string | AnyDetector, X: Matrix, rawParams: unknow
   if (X.rows < 1) throw new ShapeError(`${def.name}: cannot fit on zero rows`);
   if (X.cols < 1) throw new ShapeError(`${def.name}: cannot fit on zero features`);
   assertFinite(X, "training data");
-  const { state, trainingScores } = def.fit(X, params);
+  const fitted = def.fit(X, params);
+  const trainingScores = fitted.trainingScores ?? def.score(fitted.state, X, params);
+  return finishModel(def.name, params, X.cols, fitted.state, trainingScores);
+}
+
+/** A model from its parts: the threshold follows from the training scores. */
+export function finishModel(
+  detector: string,
+  params: Record<string, unknown>,
+  nFeatures: number,
+  state: unknown,
+  trainingScores: Float64Array,
+): Model {
   const threshold = thresholdFromScores(trainingScores, params.contamination as number);
-  return { detector: def.name, params, nFeatures: X.cols, state, trainingScores, threshold };
+  return { detector, params, nFeatures, state, trainingScores, threshold };
 }
 
 /** PyOD's rule: the 100·(1 − contamination) percentile of training scores (linear). */
@@ -42,9 +54,8 @@ export function thresholdFromScores(scores: Float64Array, contamination: number)
   return percentile(scores, 100 * (1 - contamination));
 }
 
-/** Outlier scores of new rows; higher = more anomalous. Pure and batch-invariant. */
-export function score(model: Model, X: Matrix): Float64Array {
-  const def = getDetector(model.detector);
+/** Throws unless X can be scored by the model: the right width, finite values. */
+export function checkScorable(model: Model, X: Matrix): void {
   if (X.cols !== model.nFeatures) {
     throw new ShapeError(
       `${model.detector} model was fit on ${model.nFeatures} features, got ${X.cols} ` +
@@ -52,6 +63,12 @@ export function score(model: Model, X: Matrix): Float64Array {
     );
   }
   assertFinite(X, "data to score");
+}
+
+/** Outlier scores of new rows; higher = more anomalous. Pure and batch-invariant. */
+export function score(model: Model, X: Matrix): Float64Array {
+  const def = getDetector(model.detector);
+  checkScorable(model, X);
   if (X.rows === 0) return new Float64Array(0);
   return def.score(model.state, X, model.params);
 }

@@ -9,11 +9,12 @@
  * the distance to a unit vector depends on its sign.
  */
 import { z } from "zod";
-import { EigenvalueDecomposition, Matrix as MlMatrix } from "ml-matrix";
 import { baseParams, defineDetector, f64 } from "./contract.js";
 import { applyScaler, fitStandardScaler } from "../core/stats.js";
 import type { Matrix } from "../core/matrix.js";
 import { ParamError } from "../core/errors.js";
+import { multiplyABt, transpose } from "../core/linalg.js";
+import { symmetricEigen } from "../core/eigen.js";
 
 export const pcaParams = baseParams.extend({
   nComponents: z
@@ -87,7 +88,7 @@ export const pca = defineDetector({
         `pca: nSelectedComponents=${selected} exceeds the ${kept} kept components`,
       );
     }
-    const { vectors, values } = principalAxes(Z);
+    const { vectors, values, mean, projections } = principalAxes(Z);
     // Explained-variance ratio over all min(n, d) components, as scikit-learn's full solver.
     let total = 0;
     for (let k = 0; k < maxComponents; k++) total += values[k];
@@ -105,7 +106,17 @@ export const pca = defineDetector({
       weights[k] = p.weighted && total > 0 ? Math.max(values[first + k], noiseFloor) / total : 1;
     }
     const state: PcaState = { scalerMean, scalerScale, components, weights };
-    return { state, trainingScores: distanceScores(state, Z) };
+    // Training rows' z·v_k = (centred row)·v_k + mean·v_k, from the projections already made.
+    const meanDot = new Float64Array(selected);
+    for (let k = 0; k < selected; k++) {
+      for (let j = 0; j < d; j++) meanDot[k] += mean[j] * components[k * d + j];
+    }
+    const dots = new Float64Array(n * selected);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < selected; k++)
+        dots[i * selected + k] = projections[i * d + first + k] + meanDot[k];
+    }
+    return { state, trainingScores: distanceScores(state, Z, dots) };
   },
   score(state, X) {
     const Z =
@@ -119,84 +130,82 @@ export const pca = defineDetector({
 /**
  * Principal axes of the centred data by eigendecomposition of the scatter matrix XcᵀXc
  * (eigenvalues = squared singular values of Xc), sorted by decreasing variance, with
- * scikit-learn's sign convention. Returns unit vectors row-major (d × d) and eigenvalues.
+ * scikit-learn's sign convention. Returns unit vectors row-major (d × d), eigenvalues, the
+ * column means and the centred rows' projections on the axes (n × d).
  */
-function principalAxes(Z: Matrix): { vectors: Float64Array; values: Float64Array } {
+function principalAxes(Z: Matrix): {
+  vectors: Float64Array;
+  values: Float64Array;
+  mean: Float64Array;
+  projections: Float64Array;
+} {
   const { rows: n, cols: d, data } = Z;
   const mu = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mu[j] += data[i * d + j];
   for (let j = 0; j < d; j++) mu[j] /= n;
-  const scatter = new Float64Array(d * d);
-  const centred = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) centred[j] = data[i * d + j] - mu[j];
-    for (let a = 0; a < d; a++) {
-      const ca = centred[a];
-      if (ca === 0) continue;
-      const rowOffset = a * d;
-      for (let b = a; b < d; b++) scatter[rowOffset + b] += ca * centred[b];
-    }
-  }
-  const nested: number[][] = [];
-  for (let a = 0; a < d; a++) {
-    const r = new Array<number>(d);
-    for (let b = 0; b < d; b++) r[b] = a <= b ? scatter[a * d + b] : scatter[b * d + a];
-    nested.push(r);
-  }
-  const evd = new EigenvalueDecomposition(new MlMatrix(nested), { assumeSymmetric: true });
-  const eigenvalues = evd.realEigenvalues;
-  const V = evd.eigenvectorMatrix;
-  const order = Array.from({ length: d }, (_, k) => k).sort(
-    (x, y) => eigenvalues[y] - eigenvalues[x],
-  );
+  const centred = new Float64Array(n * d);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < d; j++) centred[i * d + j] = data[i * d + j] - mu[j];
+  // Scatter XcᵀXc as dot products of the centred columns.
+  const columns = transpose(centred, n, d);
+  const scatter = multiplyABt(columns, d, columns, d, n);
+  // Symmetrise from the upper triangle, so the solver sees an exactly symmetric matrix.
+  for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) scatter[a * d + b] = scatter[b * d + a];
+  const eigen = symmetricEigen(scatter, d);
   const vectors = new Float64Array(d * d);
   const values = new Float64Array(d);
   for (let k = 0; k < d; k++) {
-    const src = order[k];
-    values[k] = Math.max(eigenvalues[src], 0);
-    for (let j = 0; j < d; j++) vectors[k * d + j] = V.get(j, src);
+    const src = d - 1 - k; // decreasing variance
+    values[k] = Math.max(eigen.values[src], 0);
+    vectors.set(eigen.vectors.subarray(src * d, (src + 1) * d), k * d);
   }
   // svd_flip (u-based): the first row with the largest |projection| on an axis projects positively.
-  const projection = new Float64Array(d);
+  const projections = multiplyABt(centred, n, vectors, d, d);
   const bestAbs = new Float64Array(d).fill(-1);
   const bestSign = new Float64Array(d);
   for (let i = 0; i < n; i++) {
-    projection.fill(0);
-    for (let j = 0; j < d; j++) {
-      const c = data[i * d + j] - mu[j];
-      if (c === 0) continue;
-      for (let k = 0; k < d; k++) projection[k] += c * vectors[k * d + j];
-    }
+    const row = i * d;
     for (let k = 0; k < d; k++) {
-      const a = Math.abs(projection[k]);
+      const p = projections[row + k];
+      const a = Math.abs(p);
       if (a > bestAbs[k]) {
         bestAbs[k] = a;
-        bestSign[k] = Math.sign(projection[k]);
+        bestSign[k] = Math.sign(p);
       }
     }
   }
   for (let k = 0; k < d; k++) {
     if (bestSign[k] < 0) for (let j = 0; j < d; j++) vectors[k * d + j] = -vectors[k * d + j];
   }
-  return { vectors, values };
+  for (let i = 0; i < n; i++) {
+    const row = i * d;
+    for (let k = 0; k < d; k++) if (bestSign[k] < 0) projections[row + k] = -projections[row + k];
+  }
+  return { vectors, values, mean: mu, projections };
 }
 
-/** Σ_k ‖z − v_k‖ / w_k for each row. */
-function distanceScores(s: PcaState, Z: Matrix): Float64Array {
+/**
+ * Σ_k ‖z − v_k‖ / w_k for each row, with ‖z − v‖² = ‖z‖² − 2 z·v + ‖v‖² so that the n × k dot
+ * products come from one blocked matrix product. `dots` may pass in z·v_k already computed.
+ */
+function distanceScores(s: PcaState, Z: Matrix, dots?: Float64Array): Float64Array {
   const { rows: n, cols: d, data } = Z;
   const k = s.weights.length;
+  const zv = dots ?? multiplyABt(data, n, s.components, k, d);
+  const vv = new Float64Array(k);
+  for (let c = 0; c < k; c++) {
+    let sum = 0;
+    for (let j = 0; j < d; j++) sum += s.components[c * d + j] ** 2;
+    vv[c] = sum;
+  }
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
+    let zz = 0;
+    for (let j = 0; j < d; j++) zz += data[i * d + j] ** 2;
     let total = 0;
-    const base = i * d;
     for (let c = 0; c < k; c++) {
-      let ss = 0;
-      const vBase = c * d;
-      for (let j = 0; j < d; j++) {
-        const diff = data[base + j] - s.components[vBase + j];
-        ss += diff * diff;
-      }
-      total += Math.sqrt(ss) / s.weights[c];
+      const squared = zz - 2 * zv[i * k + c] + vv[c];
+      total += Math.sqrt(squared > 0 ? squared : 0) / s.weights[c];
     }
     out[i] = total;
   }

@@ -1,0 +1,53 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { multiplyABt, multiplyABtJs, transpose } from "./linalg.js";
+import { multiplyABtWasm } from "./wasm.js";
+import { Random } from "./random.js";
+
+test("multiplyABt equals the naive product for every blocking remainder", () => {
+  const rng = new Random(8);
+  for (const [n, k, d] of [
+    [1, 1, 1],
+    [4, 4, 3],
+    [7, 5, 9],
+    [13, 8, 2],
+  ]) {
+    const A = Float64Array.from({ length: n * d }, () => rng.normal());
+    const B = Float64Array.from({ length: k * d }, () => rng.normal());
+    const out = multiplyABt(A, n, B, k, d);
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < k; c++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) s += A[i * d + j] * B[c * d + j];
+        assert.ok(Math.abs(out[i * k + c] - s) < 1e-12);
+      }
+    }
+  }
+});
+
+test("transpose", () => {
+  assert.deepEqual(
+    Array.from(transpose(Float64Array.of(1, 2, 3, 4, 5, 6), 2, 3)),
+    [1, 4, 2, 5, 3, 6],
+  );
+});
+
+test("the SIMD kernel equals the JavaScript product to rounding, odd sizes included", () => {
+  const rng = new Random(21);
+  for (const [n, k, d] of [
+    [1, 1, 1],
+    [3, 5, 7],
+    [64, 33, 65],
+    [301, 17, 12],
+  ]) {
+    const A = Float64Array.from({ length: n * d }, () => rng.normal());
+    const B = Float64Array.from({ length: k * d }, () => rng.normal());
+    const js = multiplyABtJs(A, n, B, k, d);
+    const wasm = multiplyABtWasm(A, n, B, k, d, new Float64Array(n * k));
+    js.forEach((v, i) =>
+      assert.ok(Math.abs(v - wasm[i]) <= 1e-12 * (1 + Math.abs(v)), `${v} vs ${wasm[i]}`),
+    );
+    const big = multiplyABt(A, n, B, k, d);
+    assert.equal(big.length, n * k);
+  }
+});

@@ -1,0 +1,103 @@
+/**
+ * The WebAssembly SIMD kernels of `assembly/kernels.ts` (compiled to dist/kernels.wasm by
+ * `npm run build`), behind plain typed-array functions. Inputs are copied into the module's
+ * memory in bounded row chunks, so memory stays small whatever the matrix size.
+ */
+import { readFileSync } from "node:fs";
+
+// The WebAssembly global is part of every Node.js, but its types live in TypeScript's DOM library,
+// which this project does not load; these are the few members used here.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (
+    module: object,
+    imports: Record<string, Record<string, unknown>>,
+  ) => { exports: unknown };
+};
+
+interface KernelExports {
+  readonly memory: WasmMemory;
+  multiplyABt(a: number, n: number, b: number, k: number, d: number, out: number): void;
+  argsortF64(values: number, n: number, order: number, scratch: number, counts: number): void;
+}
+
+const WASM_FILE = new URL("../kernels.wasm", import.meta.url);
+/** Doubles per chunk of rows copied in (64 MiB). */
+const CHUNK_DOUBLES = 8 * 1024 * 1024;
+
+let kernels: KernelExports | undefined;
+let heapStart = 0;
+
+function load(): KernelExports {
+  if (kernels === undefined) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(WASM_FILE);
+    } catch {
+      throw new Error(`numeric kernels missing at ${WASM_FILE.pathname}: run npm run build`);
+    }
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+      env: {
+        abort: () => {
+          throw new Error("wasm kernel aborted");
+        },
+      },
+    });
+    kernels = instance.exports as unknown as KernelExports;
+    heapStart = kernels.memory.buffer.byteLength;
+  }
+  return kernels;
+}
+
+function reserve(k: KernelExports, bytes: number): void {
+  const needed = heapStart + bytes - k.memory.buffer.byteLength;
+  if (needed > 0) k.memory.grow(Math.ceil(needed / 65536));
+}
+
+/** out (n × k) = A (n × d) · Bᵀ with B given as k × d, on the SIMD kernel. */
+export function multiplyABtWasm(
+  A: Float64Array,
+  n: number,
+  B: Float64Array,
+  k: number,
+  d: number,
+  out: Float64Array,
+): Float64Array {
+  const w = load();
+  const rowsPerChunk = Math.max(1, Math.min(n, Math.floor(CHUNK_DOUBLES / Math.max(1, d + k))));
+  const bBytes = k * d * 8;
+  reserve(w, bBytes + rowsPerChunk * (d + k) * 8);
+  const bAt = heapStart;
+  const aAt = bAt + bBytes;
+  new Float64Array(w.memory.buffer, bAt, k * d).set(B.subarray(0, k * d));
+  for (let start = 0; start < n; start += rowsPerChunk) {
+    const rows = Math.min(rowsPerChunk, n - start);
+    const outAt = aAt + rows * d * 8;
+    new Float64Array(w.memory.buffer, aAt, rows * d).set(A.subarray(start * d, (start + rows) * d));
+    w.multiplyABt(aAt, rows, bAt, k, d, outAt);
+    out.set(new Float64Array(w.memory.buffer, outAt, rows * k), start * k);
+  }
+  return out;
+}
+
+/**
+ * Stable ascending argsort of doubles (radix sort on the kernel; see argsortF64 there). With
+ * `sortedOut`, the values in sorted order are written there too.
+ */
+export function argsortFloat64Wasm(values: Float64Array, sortedOut?: Float64Array): Uint32Array {
+  const w = load();
+  const n = values.length;
+  const countsAt = heapStart;
+  const valuesAt = countsAt + 2048 * 4;
+  const orderAt = valuesAt + n * 8;
+  const scratchAt = orderAt + n * 4 + ((n * 4) % 8);
+  reserve(w, scratchAt - heapStart + n * 24);
+  new Float64Array(w.memory.buffer, valuesAt, n).set(values);
+  w.argsortF64(valuesAt, n, orderAt, scratchAt, countsAt);
+  if (sortedOut !== undefined) sortedOut.set(new Float64Array(w.memory.buffer, valuesAt, n));
+  return new Uint32Array(w.memory.buffer, orderAt, n).slice();
+}

@@ -1,0 +1,32 @@
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { matrix } from "../core/matrix.js";
+import { Random } from "../core/random.js";
+import { fit, score } from "./model.js";
+import { closePool, fitAsync, scoreAsync } from "./parallel.js";
+import { listDetectors } from "./registry.js";
+
+after(() => closePool());
+
+const rng = new Random(17);
+const X = matrix(
+  3001,
+  5,
+  Float64Array.from({ length: 3001 * 5 }, () => rng.normal()),
+);
+
+for (const def of listDetectors()) {
+  test(`${def.name}: scoring on worker threads gives exactly the single-thread scores`, async () => {
+    const sync = fit(def, X);
+    const parallel = await fitAsync(def, X, {}, { minRows: 1 });
+    assert.deepEqual(Array.from(parallel.trainingScores), Array.from(sync.trainingScores));
+    assert.equal(parallel.threshold, sync.threshold);
+    const viaPool = await scoreAsync(sync, X, { minRows: 1 });
+    assert.deepEqual(Array.from(viaPool), Array.from(score(sync, X)));
+  });
+}
+
+test("scoreAsync refuses the wrong width like score", async () => {
+  const model = fit("hbos", X);
+  await assert.rejects(scoreAsync(model, matrix(2, 4), { minRows: 1 }), /fit on 5 features, got 4/);
+});

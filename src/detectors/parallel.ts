@@ -1,0 +1,154 @@
+/**
+ * Fitting and scoring on every core. A detector's `score` is batch-invariant, so scoring row
+ * blocks on worker threads and concatenating them gives exactly the single-threaded scores, for
+ * every detector. The matrix and the model's typed arrays are placed in shared memory once, and
+ * a small pool of workers (one per core, created on first use and kept) scores slices of it.
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { assertFinite, matrix, type Matrix } from "../core/matrix.js";
+import { ShapeError } from "../core/errors.js";
+import { resolveParams, type AnyDetector } from "./contract.js";
+import { getDetector } from "./registry.js";
+import { checkScorable, finishModel, score, type Model } from "./model.js";
+import type { ScoreJob, ScoreReply } from "./score-worker.js";
+
+/** Below this many rows a single thread is faster than sharing the work. */
+export const PARALLEL_MIN_ROWS = 50_000;
+
+interface PoolWorker {
+  readonly worker: Worker;
+  busy: boolean;
+}
+
+let pool: PoolWorker[] | undefined;
+
+function workers(): PoolWorker[] {
+  if (pool === undefined) {
+    const url = new URL("./score-worker.js", import.meta.url);
+    pool = Array.from({ length: Math.max(1, availableParallelism()) }, () => {
+      const worker = new Worker(url);
+      worker.unref(); // an idle pool never keeps the process alive
+      return { worker, busy: false };
+    });
+  }
+  return pool;
+}
+
+/** Stops the pool's threads (tests and short scripts; the pool is unref'd anyway). */
+export async function closePool(): Promise<void> {
+  const p = pool;
+  pool = undefined;
+  if (p) await Promise.all(p.map((w) => w.worker.terminate()));
+}
+
+/** A copy of a typed array backed by shared memory. */
+function shared<T extends Float64Array | Int32Array>(a: T): T {
+  const Ctor = a.constructor as new (buffer: SharedArrayBuffer) => T;
+  const out = new Ctor(new SharedArrayBuffer(a.byteLength));
+  (out as Float64Array).set(a as Float64Array);
+  return out;
+}
+
+/** The state with every typed array moved to shared memory (cached per state object). */
+const sharedStates = new WeakMap<object, unknown>();
+function sharedState(state: unknown): unknown {
+  if (state === null || typeof state !== "object") return state;
+  const cached = sharedStates.get(state);
+  if (cached !== undefined) return cached;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(state)) {
+    out[k] = v instanceof Float64Array || v instanceof Int32Array ? shared(v) : v;
+  }
+  sharedStates.set(state, out);
+  return out;
+}
+
+function sharedMatrix(X: Matrix): Matrix {
+  if (X.data.buffer instanceof SharedArrayBuffer) return X;
+  return matrix(X.rows, X.cols, shared(X.data));
+}
+
+async function scoreRows(
+  def: AnyDetector,
+  state: unknown,
+  params: Record<string, unknown>,
+  X: Matrix,
+): Promise<Float64Array> {
+  const threads = workers();
+  const X2 = sharedMatrix(X);
+  const out = new Float64Array(new SharedArrayBuffer(X.rows * 8));
+  const st = sharedState(state);
+  const per = Math.ceil(X.rows / threads.length);
+  await Promise.all(
+    threads.map(async (w, t) => {
+      const start = t * per;
+      const end = Math.min(X.rows, start + per);
+      if (start >= end) return;
+      const job: ScoreJob = {
+        detector: def.name,
+        params,
+        state: st,
+        data: X2.data,
+        cols: X.cols,
+        start,
+        end,
+        out,
+      };
+      const reply = await new Promise<ScoreReply>((resolve) => {
+        const onMessage = (r: ScoreReply): void => {
+          w.worker.off("error", onError);
+          resolve(r);
+        };
+        const onError = (e: Error): void => {
+          w.worker.off("message", onMessage);
+          resolve({ ok: false, error: e.message });
+        };
+        w.worker.once("message", onMessage);
+        w.worker.once("error", onError);
+        w.worker.ref();
+        w.worker.postMessage(job);
+      }).finally(() => w.worker.unref());
+      if (!reply.ok)
+        throw new Error(`${def.name}: scoring on a worker thread failed: ${reply.error}`);
+    }),
+  );
+  return new Float64Array(out);
+}
+
+export interface ParallelOptions {
+  /** Inputs with fewer rows are scored on the calling thread. */
+  readonly minRows?: number;
+}
+
+/** As `score`, on every core for large inputs (same numbers). */
+export async function scoreAsync(
+  model: Model,
+  X: Matrix,
+  options: ParallelOptions = {},
+): Promise<Float64Array> {
+  if (X.rows < (options.minRows ?? PARALLEL_MIN_ROWS)) return score(model, X);
+  checkScorable(model, X);
+  return scoreRows(getDetector(model.detector), model.state, model.params, X);
+}
+
+/** As `fit`, scoring the training rows on every core when the detector leaves that to us. */
+export async function fitAsync(
+  detector: string | AnyDetector,
+  X: Matrix,
+  rawParams: unknown = {},
+  options: ParallelOptions = {},
+): Promise<Model> {
+  const def = typeof detector === "string" ? getDetector(detector) : detector;
+  const params = resolveParams(def, rawParams);
+  if (X.rows < 1 || X.cols < 1)
+    throw new ShapeError(`${def.name}: cannot fit on ${X.rows} × ${X.cols}`);
+  assertFinite(X, "training data");
+  const fitted = def.fit(X, params);
+  const trainingScores =
+    fitted.trainingScores ??
+    (X.rows < (options.minRows ?? PARALLEL_MIN_ROWS)
+      ? def.score(fitted.state, X, params)
+      : await scoreRows(def, fitted.state, params, X));
+  return finishModel(def.name, params, X.cols, fitted.state, trainingScores);
+}
