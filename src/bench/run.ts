@@ -163,7 +163,7 @@ async function main(): Promise<void> {
   const sizes = quick ? [100_000] : [100_000, 1_000_000];
   const largeRows: Record<string, unknown>[] = [];
   console.log(
-    `\nGenerated data, 10 features: fit and score all rows; one process per case (peak RSS is the case's)`,
+    `\nGenerated data, 10 features: fit and score all rows on ${availableParallelism()} threads; one process per case (peak RSS is the case's)`,
   );
   console.log(
     `${"rows".padStart(9)} ${"detector".padEnd(8)} ${"fit s".padStart(8)} ${"score s".padStart(8)} ${"total s".padStart(8)} ${"rows/s".padStart(10)} ${"peak MiB".padStart(9)}`,
