@@ -1,11 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fromRows } from "./matrix.js";
+import { Random } from "./random.js";
 import {
   applyScaler,
   erf,
   fitStandardScaler,
   percentile,
+  quantileSorted,
   quantile,
   rankAverage,
   skewness,
@@ -25,6 +27,16 @@ test("quantile and percentile interpolate linearly as NumPy", () => {
   );
   assert.equal(quantile([5], 0.3), 5);
   assert.ok(Number.isNaN(quantile([], 0.5)));
+});
+
+test("quantile by selection equals the quantile of the sorted values", () => {
+  const rng = new Random(6);
+  for (const n of [1, 2, 3, 10, 101, 1000]) {
+    const values = Float64Array.from({ length: n }, () => Math.round(rng.normal() * 5));
+    const sorted = Float64Array.from(values).sort();
+    for (const q of [0, 0.001, 0.25, 0.5, 0.9, 0.999, 1])
+      assert.equal(quantile(values, q), quantileSorted(sorted, q));
+  }
 });
 
 test("skewness is SciPy's biased estimator, NaN for constant data", () => {

@@ -47,10 +47,68 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }
 
-/** Quantile of unsorted values (copies and sorts). `q` in [0, 1]. */
+/**
+ * Quantile of unsorted values, as `quantileSorted` of the sorted values, in O(n): the two order
+ * statistics the interpolation needs are found by selection instead of a full sort.
+ */
 export function quantile(values: ArrayLike<number>, q: number): number {
-  const sorted = Float64Array.from(values).sort();
-  return quantileSorted(sorted, q);
+  const n = values.length;
+  if (n === 0) return NaN;
+  const work = Float64Array.from(values);
+  const virtual = (n - 1) * q;
+  const lo = Math.min(Math.max(Math.floor(virtual), 0), n - 1);
+  const hi = Math.min(lo + 1, n - 1);
+  const a = select(work, lo, 0, n - 1);
+  // After selecting lo, everything right of it is >= it: the next order statistic is their minimum.
+  let b = a;
+  if (hi > lo) {
+    b = Infinity;
+    for (let i = lo + 1; i < n; i++) if (work[i] < b) b = work[i];
+  }
+  return interpolate(a, b, virtual - Math.floor(virtual));
+}
+
+/** NumPy's lerp, as in quantileSorted. */
+function interpolate(a: number, b: number, t: number): number {
+  const diff = b - a;
+  return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
+}
+
+/**
+ * Rearranges `a[left..right]` so that a[k] holds the value it would have if sorted, with smaller
+ * values before it and larger after (Hoare's selection with median-of-three pivots); returns a[k].
+ */
+function select(a: Float64Array, k: number, left: number, right: number): number {
+  while (right > left) {
+    const mid = (left + right) >>> 1;
+    // median of three as the pivot, moved to a[left]
+    if (a[mid] < a[left]) swap(a, mid, left);
+    if (a[right] < a[left]) swap(a, right, left);
+    if (a[right] < a[mid]) swap(a, right, mid);
+    swap(a, mid, left);
+    const pivot = a[left];
+    let i = left + 1;
+    let j = right;
+    for (;;) {
+      while (i <= j && a[i] < pivot) i++;
+      while (i <= j && a[j] > pivot) j--;
+      if (i >= j) break;
+      swap(a, i, j);
+      i++;
+      j--;
+    }
+    swap(a, left, j);
+    if (j === k) return a[k];
+    if (j < k) left = j + 1;
+    else right = j - 1;
+  }
+  return a[k];
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i];
+  a[i] = a[j];
+  a[j] = t;
 }
 
 /** NumPy's `percentile(a, p)`: `p` in [0, 100], linear interpolation. */

@@ -50,6 +50,12 @@ export interface DetectorDefinition<P extends AnyParamsSchema, S> {
   readonly state: z.ZodType<S>;
   /** Extra consistency checks of a state against the model's feature count: a message if bad. */
   checkState?(state: S, nFeatures: number): string | undefined;
+  /**
+   * Present on separable detectors, whose score is a sum over features of a term that depends on
+   * that feature alone: joins the states of single-feature fits, in feature order, into the
+   * state of the fit on all features. Lets a fit run one feature per thread (parallel.ts).
+   */
+  mergeFeatureStates?(parts: readonly S[]): S;
   fit(X: Matrix, params: z.output<P>): FitResult<S>;
   score(state: S, X: Matrix, params: z.output<P>): Float64Array;
 }
@@ -79,4 +85,17 @@ export function resolveParams(def: AnyDetector, raw: unknown = {}): Record<strin
     throw new ParamError(`invalid params for ${def.name}: ${problems} (known params: ${known})`);
   }
   return parsed.data as Record<string, unknown>;
+}
+
+/** Concatenates typed arrays in order. */
+export function concatF64(parts: readonly Float64Array[]): Float64Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Float64Array(length);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
 }

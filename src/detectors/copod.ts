@@ -6,7 +6,7 @@
  * new rows are scored against the training data alone (see ecdf.ts).
  */
 import { baseParams, defineDetector } from "./contract.js";
-import { checkEcdfState, ecdfScores, ecdfStateSchema, fitEcdf } from "./ecdf.js";
+import { checkEcdfState, ecdfScores, ecdfStateSchema, fitEcdf, mergeEcdfStates } from "./ecdf.js";
 
 export const copod = defineDetector({
   name: "copod",
@@ -16,6 +16,7 @@ export const copod = defineDetector({
   params: baseParams,
   state: ecdfStateSchema,
   checkState: checkEcdfState,
+  mergeFeatureStates: mergeEcdfStates,
   fit(X) {
     return fitEcdf(X, "copod");
   },

@@ -17,7 +17,7 @@ import type { Matrix } from "../core/matrix.js";
 import { argsortFloat64 } from "../core/sort.js";
 import { transpose } from "../core/linalg.js";
 import { lowerBound, skewness, upperBound } from "../core/stats.js";
-import { f64 } from "./contract.js";
+import { concatF64, f64 } from "./contract.js";
 
 export interface EcdfState {
   /** Each training column sorted ascending, feature-major (feature j at [j*n, (j+1)*n)). */
@@ -31,6 +31,14 @@ export type TailRule = "ecod" | "copod";
 
 export const ecdfStateSchema = z.object({ sorted: f64, skewSign: f64 });
 
+/** Joins single-feature states (sorted columns and skew signs in feature order). */
+export function mergeEcdfStates(parts: readonly EcdfState[]): EcdfState {
+  return {
+    sorted: concatF64(parts.map((p) => p.sorted)),
+    skewSign: concatF64(parts.map((p) => p.skewSign)),
+  };
+}
+
 export function checkEcdfState(s: EcdfState, d: number): string | undefined {
   if (s.skewSign.length !== d) return `skewSign has ${s.skewSign.length} entries for ${d} features`;
   if (s.sorted.length % d !== 0 || s.sorted.length === 0)
@@ -42,10 +50,13 @@ export function checkEcdfState(s: EcdfState, d: number): string | undefined {
   return undefined;
 }
 
-/** −log(k / total) for k = 0..total. */
+/** −log(k / total) for k = 0..total; the last table is kept, as fits and scores reuse sizes. */
+let lastTable: Float64Array | undefined;
 function surprisalTable(total: number): Float64Array {
+  if (lastTable !== undefined && lastTable.length === total + 1) return lastTable;
   const t = new Float64Array(total + 1);
   for (let k = 0; k <= total; k++) t[k] = -Math.log(k / total);
+  lastTable = t;
   return t;
 }
 

@@ -7,7 +7,7 @@
  * training data alone (see ecdf.ts), so a row's score does not depend on its batch.
  */
 import { baseParams, defineDetector } from "./contract.js";
-import { checkEcdfState, ecdfScores, ecdfStateSchema, fitEcdf } from "./ecdf.js";
+import { checkEcdfState, ecdfScores, ecdfStateSchema, fitEcdf, mergeEcdfStates } from "./ecdf.js";
 
 export const ecod = defineDetector({
   name: "ecod",
@@ -17,6 +17,7 @@ export const ecod = defineDetector({
   params: baseParams,
   state: ecdfStateSchema,
   checkState: checkEcdfState,
+  mergeFeatureStates: mergeEcdfStates,
   fit(X) {
     return fitEcdf(X, "ecod");
   },

@@ -9,7 +9,7 @@
  * −Σ_features log2(density + alpha).
  */
 import { z } from "zod";
-import { baseParams, defineDetector, f64 } from "./contract.js";
+import { baseParams, concatF64, defineDetector, f64 } from "./contract.js";
 import { lowerBound, upperBound } from "../core/stats.js";
 
 export const hbosParams = baseParams.extend({
@@ -54,6 +54,13 @@ export const hbos = defineDetector({
     if (!Number.isInteger(nBins) || s.edges.length !== d * (nBins + 1))
       return "edges and bin scores disagree";
     return undefined;
+  },
+  mergeFeatureStates(parts: readonly HbosState[]): HbosState {
+    return {
+      edges: concatF64(parts.map((s) => s.edges)),
+      binScores: concatF64(parts.map((s) => s.binScores)),
+      minScores: concatF64(parts.map((s) => s.minScores)),
+    };
   },
   fit(X, p) {
     const { rows: n, cols: d, data } = X;

@@ -1,8 +1,9 @@
 /**
  * Fitting and scoring on every core. A detector's `score` is batch-invariant, so scoring row
  * blocks on worker threads and concatenating them gives exactly the single-threaded scores, for
- * every detector. The matrix and the model's typed arrays are placed in shared memory once, and
- * a small pool of workers (one per core, created on first use and kept) scores slices of it.
+ * every detector. Separable detectors (a sum of per-feature terms) also fit one feature per
+ * thread. The matrix and the model's typed arrays are placed in shared memory once, and a small
+ * pool of workers (one per core, created on first use and kept) works on slices of it.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -11,7 +12,7 @@ import { ShapeError } from "../core/errors.js";
 import { resolveParams, type AnyDetector } from "./contract.js";
 import { getDetector } from "./registry.js";
 import { checkScorable, finishModel, score, type Model } from "./model.js";
-import type { ScoreJob, ScoreReply } from "./score-worker.js";
+import type { PoolJob, PoolReply } from "./score-worker.js";
 
 /** Below this many rows a single thread is faster than sharing the work. */
 export const PARALLEL_MIN_ROWS = 50_000;
@@ -69,6 +70,32 @@ function sharedMatrix(X: Matrix): Matrix {
   return matrix(X.rows, X.cols, shared(X.data));
 }
 
+/** Runs one job on one pool worker. */
+function runJob(w: PoolWorker, job: PoolJob): Promise<PoolReply> {
+  return new Promise<PoolReply>((resolve) => {
+    const onMessage = (r: PoolReply): void => {
+      w.worker.off("error", onError);
+      resolve(r);
+    };
+    const onError = (e: Error): void => {
+      w.worker.off("message", onMessage);
+      resolve({ ok: false, error: e.message });
+    };
+    w.worker.once("message", onMessage);
+    w.worker.once("error", onError);
+    w.worker.ref();
+    w.worker.postMessage(job);
+  }).finally(() => w.worker.unref());
+}
+
+/** [start, end) ranges splitting `count` items over the pool. */
+function shares(count: number, parts: number): [number, number][] {
+  const per = Math.ceil(count / parts);
+  const out: [number, number][] = [];
+  for (let start = 0; start < count; start += per) out.push([start, Math.min(count, start + per)]);
+  return out;
+}
+
 async function scoreRows(
   def: AnyDetector,
   state: unknown,
@@ -79,13 +106,10 @@ async function scoreRows(
   const X2 = sharedMatrix(X);
   const out = new Float64Array(new SharedArrayBuffer(X.rows * 8));
   const st = sharedState(state);
-  const per = Math.ceil(X.rows / threads.length);
   await Promise.all(
-    threads.map(async (w, t) => {
-      const start = t * per;
-      const end = Math.min(X.rows, start + per);
-      if (start >= end) return;
-      const job: ScoreJob = {
+    shares(X.rows, threads.length).map(async ([start, end], t) => {
+      const reply = await runJob(threads[t], {
+        kind: "score",
         detector: def.name,
         params,
         state: st,
@@ -94,26 +118,47 @@ async function scoreRows(
         start,
         end,
         out,
-      };
-      const reply = await new Promise<ScoreReply>((resolve) => {
-        const onMessage = (r: ScoreReply): void => {
-          w.worker.off("error", onError);
-          resolve(r);
-        };
-        const onError = (e: Error): void => {
-          w.worker.off("message", onMessage);
-          resolve({ ok: false, error: e.message });
-        };
-        w.worker.once("message", onMessage);
-        w.worker.once("error", onError);
-        w.worker.ref();
-        w.worker.postMessage(job);
-      }).finally(() => w.worker.unref());
+      });
       if (!reply.ok)
         throw new Error(`${def.name}: scoring on a worker thread failed: ${reply.error}`);
     }),
   );
   return new Float64Array(out);
+}
+
+/**
+ * A separable detector fitted one feature at a time across the pool. The training scores are the
+ * per-feature contributions added in feature order, exactly as the single-threaded fit adds them.
+ */
+async function fitByFeature(
+  def: AnyDetector,
+  params: Record<string, unknown>,
+  X: Matrix,
+): Promise<{ state: unknown; trainingScores: Float64Array }> {
+  const threads = workers();
+  const X2 = sharedMatrix(X);
+  const replies = await Promise.all(
+    shares(X.cols, threads.length).map(async ([start, end], t) => {
+      const reply = await runJob(threads[t], {
+        kind: "fitFeatures",
+        detector: def.name,
+        params,
+        data: X2.data,
+        rows: X.rows,
+        cols: X.cols,
+        start,
+        end,
+      });
+      if (!reply.ok)
+        throw new Error(`${def.name}: fitting on a worker thread failed: ${reply.error}`);
+      return reply;
+    }),
+  );
+  const states = replies.flatMap((r) => (r.ok ? (r.states ?? []) : []));
+  const contributions = replies.flatMap((r) => (r.ok ? (r.contributions ?? []) : []));
+  const trainingScores = new Float64Array(X.rows);
+  for (const c of contributions) for (let i = 0; i < X.rows; i++) trainingScores[i] += c[i];
+  return { state: def.mergeFeatureStates!(states), trainingScores };
 }
 
 export interface ParallelOptions {
@@ -144,11 +189,14 @@ export async function fitAsync(
   if (X.rows < 1 || X.cols < 1)
     throw new ShapeError(`${def.name}: cannot fit on ${X.rows} × ${X.cols}`);
   assertFinite(X, "training data");
+  const small = X.rows < (options.minRows ?? PARALLEL_MIN_ROWS);
+  if (!small && def.mergeFeatureStates !== undefined && X.cols > 1) {
+    const { state, trainingScores } = await fitByFeature(def, params, X);
+    return finishModel(def.name, params, X.cols, state, trainingScores);
+  }
   const fitted = def.fit(X, params);
   const trainingScores =
     fitted.trainingScores ??
-    (X.rows < (options.minRows ?? PARALLEL_MIN_ROWS)
-      ? def.score(fitted.state, X, params)
-      : await scoreRows(def, fitted.state, params, X));
+    (small ? def.score(fitted.state, X, params) : await scoreRows(def, fitted.state, params, X));
   return finishModel(def.name, params, X.cols, fitted.state, trainingScores);
 }
