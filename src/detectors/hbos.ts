@@ -10,7 +10,7 @@
  */
 import { z } from "zod";
 import { baseParams, concatF64, defineDetector, f64 } from "./contract.js";
-import { lowerBound, upperBound } from "../core/stats.js";
+import { transpose } from "../core/linalg.js";
 
 export const hbosParams = baseParams.extend({
   nBins: z.int().min(3).default(10).describe("Equal-width bins per feature (PyOD: n_bins)."),
@@ -69,11 +69,13 @@ export const hbos = defineDetector({
     const binScores = new Float64Array(d * nb);
     const minScores = new Float64Array(d);
     const counts = new Float64Array(nb);
+    const columns = transpose(data, n, d);
     for (let j = 0; j < d; j++) {
+      const col = columns.subarray(j * n, (j + 1) * n);
       let lo = Infinity;
       let hi = -Infinity;
       for (let i = 0; i < n; i++) {
-        const v = data[i * d + j];
+        const v = col[i];
         if (v < lo) lo = v;
         if (v > hi) hi = v;
       }
@@ -88,10 +90,12 @@ export const hbos = defineDetector({
       e[nb] = hi;
       counts.fill(0);
       for (let i = 0; i < n; i++) {
-        const v = data[i * d + j];
-        // Left-closed bins [e_k, e_k+1), the last one closed: the bin NumPy's histogram counts v in.
-        let k = upperBound(e, v) - 1;
-        if (k >= nb) k = nb - 1;
+        const v = col[i];
+        // Left-closed bins [e_k, e_k+1), the last one closed: the bin NumPy's histogram counts v
+        // in. Guess from the bin width, then settle against the edges themselves (as NumPy does).
+        let k = Math.min(nb - 1, Math.max(0, Math.floor((v - lo) / step)));
+        while (k > 0 && v < e[k]) k--;
+        while (k < nb - 1 && v >= e[k + 1]) k++;
         counts[k] += 1;
       }
       let minScore = Infinity;
@@ -120,15 +124,21 @@ function scoreRows(
   tol: number,
 ): Float64Array {
   const out = new Float64Array(n);
+  const columns = transpose(data, n, d);
   for (let j = 0; j < d; j++) {
+    const col = columns.subarray(j * n, (j + 1) * n);
     const e = s.edges.subarray(j * (nb + 1), (j + 1) * (nb + 1));
     const bins = s.binScores.subarray(j * nb, (j + 1) * nb);
     const lowestWidth = e[1] - e[0];
     const highestWidth = e[nb] - e[nb - 1];
+    const step = (e[nb] - e[0]) / nb;
     for (let i = 0; i < n; i++) {
-      const v = data[i * d + j];
-      // np.digitize(v, edges, right=True): index k with e[k-1] < v <= e[k].
-      const k = lowerBound(e, v);
+      const v = col[i];
+      // np.digitize(v, edges, right=True) = number of edges < v (k with e[k-1] < v <= e[k]):
+      // guessed from the bin width, settled against the edges.
+      let k = Math.min(nb + 1, Math.max(0, Math.ceil((v - e[0]) / step)));
+      while (k > 0 && e[k - 1] >= v) k--;
+      while (k <= nb && e[k] < v) k++;
       let binScore: number;
       if (k === 0) {
         binScore = e[0] - v <= lowestWidth * tol ? bins[0] : s.minScores[j];

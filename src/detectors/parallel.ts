@@ -14,8 +14,11 @@ import { getDetector } from "./registry.js";
 import { checkScorable, finishModel, score, type Model } from "./model.js";
 import type { PoolJob, PoolReply } from "./score-worker.js";
 
-/** Below this many rows a single thread is faster than sharing the work. */
-export const PARALLEL_MIN_ROWS = 50_000;
+/**
+ * Below this many rows a single thread is faster than sharing the work (starting the pool's
+ * threads alone costs a few hundred milliseconds).
+ */
+export const PARALLEL_MIN_ROWS = 200_000;
 
 interface PoolWorker {
   readonly worker: Worker;
