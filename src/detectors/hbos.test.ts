@@ -35,3 +35,17 @@ test("hbos sums independent per-feature scores", () => {
     assert.ok(Math.abs(v - (a.trainingScores[i] + b.trainingScores[i])) < 1e-12),
   );
 });
+
+test("hbos training scores are exactly the training rows scored again (values on bin edges too)", () => {
+  // Integers 0..10 in 10 bins put every value on an edge.
+  const X = matrix(
+    33,
+    1,
+    Float64Array.from({ length: 33 }, (_, i) => i % 11),
+  );
+  const model = fit("hbos", X);
+  assert.deepEqual(Array.from(model.trainingScores), Array.from(score(model, X)));
+  const wide = fromRows(Array.from({ length: 50 }, (_, i) => [i * 0.37, (i * 7) % 5, 3]));
+  const m2 = fit("hbos", wide);
+  assert.deepEqual(Array.from(m2.trainingScores), Array.from(score(m2, wide)));
+});

@@ -69,6 +69,8 @@ export const hbos = defineDetector({
     const binScores = new Float64Array(d * nb);
     const minScores = new Float64Array(d);
     const counts = new Float64Array(nb);
+    const bin = new Int32Array(n);
+    const trainingScores = new Float64Array(n);
     const columns = transpose(data, n, d);
     for (let j = 0; j < d; j++) {
       const col = columns.subarray(j * n, (j + 1) * n);
@@ -89,14 +91,17 @@ export const hbos = defineDetector({
       for (let k = 0; k < nb; k++) e[k] = k * step + lo;
       e[nb] = hi;
       counts.fill(0);
+      const inverseStep = 1 / step;
       for (let i = 0; i < n; i++) {
         const v = col[i];
         // Left-closed bins [e_k, e_k+1), the last one closed: the bin NumPy's histogram counts v
         // in. Guess from the bin width, then settle against the edges themselves (as NumPy does).
-        let k = Math.min(nb - 1, Math.max(0, Math.floor((v - lo) / step)));
+        let k = Math.min(nb - 1, Math.max(0, Math.floor((v - lo) * inverseStep)));
         while (k > 0 && v < e[k]) k--;
         while (k < nb - 1 && v >= e[k + 1]) k++;
         counts[k] += 1;
+        // Scoring uses right-closed bins: a value on an inner edge scores in the bin below.
+        bin[i] = k > 0 && v === e[k] ? k - 1 : k;
       }
       let minScore = Infinity;
       for (let k = 0; k < nb; k++) {
@@ -106,9 +111,12 @@ export const hbos = defineDetector({
         if (s < minScore) minScore = s;
       }
       minScores[j] = minScore;
+      // Training values are inside the range, so their scoring bin is known: the same numbers as
+      // scoreRows gives them, without binning twice.
+      for (let i = 0; i < n; i++) trainingScores[i] -= binScores[j * nb + bin[i]];
     }
     const state: HbosState = { edges, binScores, minScores };
-    return { state, trainingScores: scoreRows(state, X.data, n, d, nb, p.tol) };
+    return { state, trainingScores };
   },
   score(state, X, p) {
     return scoreRows(state, X.data, X.rows, X.cols, p.nBins, p.tol);
@@ -131,12 +139,12 @@ function scoreRows(
     const bins = s.binScores.subarray(j * nb, (j + 1) * nb);
     const lowestWidth = e[1] - e[0];
     const highestWidth = e[nb] - e[nb - 1];
-    const step = (e[nb] - e[0]) / nb;
+    const inverseStep = nb / (e[nb] - e[0]);
     for (let i = 0; i < n; i++) {
       const v = col[i];
       // np.digitize(v, edges, right=True) = number of edges < v (k with e[k-1] < v <= e[k]):
       // guessed from the bin width, settled against the edges.
-      let k = Math.min(nb + 1, Math.max(0, Math.ceil((v - e[0]) / step)));
+      let k = Math.min(nb + 1, Math.max(0, Math.ceil((v - e[0]) * inverseStep)));
       while (k > 0 && e[k - 1] >= v) k--;
       while (k <= nb && e[k] < v) k++;
       let binScore: number;
