@@ -4,7 +4,9 @@
  * matrices (rows/s and peak memory, each large case in its own process so its peak RSS is its
  * own). Prints a table and saves the results under bench/results/.
  *
- *   node dist/bench/run.js [--quick] [--only iforest,hbos] [--repeats 5]
+ *   node dist/bench/run.js [--quick] [--only iforest,hbos] [--repeats 5] [--timeout 180]
+ *
+ * A generated case that runs past --timeout seconds is reported as a timeout, not waited for.
  *
  * Times are medians over repeats; the machine is noisy, so compare ratios within one run.
  */
@@ -22,7 +24,8 @@ import { fit, score } from "../detectors/model.js";
 import { listDetectors } from "../detectors/registry.js";
 import { closePool, fitAsync, scoreAsync } from "../detectors/parallel.js";
 import { availableParallelism } from "node:os";
-import { hasShared, oddsDatasets, PYOD_NAMES, pyodResults } from "../eval/reference.js";
+import { hasShared, oddsDatasets, pyodResults } from "../eval/reference.js";
+import { VARIANTS } from "../eval/parity-variants.js";
 import { readSplits } from "../eval/splits.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -113,6 +116,8 @@ async function main(): Promise<void> {
   const only = onlyIndex >= 0 ? args[onlyIndex + 1].split(",") : undefined;
   const repeatsIndex = args.indexOf("--repeats");
   const repeats = repeatsIndex >= 0 ? Number(args[repeatsIndex + 1]) : 5;
+  const timeoutIndex = args.indexOf("--timeout");
+  const timeoutSeconds = timeoutIndex >= 0 ? Number(args[timeoutIndex + 1]) : 180;
   const detectors = listDetectors()
     .map((d) => d.name)
     .filter((d) => only === undefined || only.includes(d));
@@ -135,7 +140,8 @@ async function main(): Promise<void> {
       for (const det of detectors) {
         timeDetector(det, train, test, 1); // warm-up (JIT)
         const t = timeDetector(det, train, test, repeats);
-        const ref = reference.find((r) => r.dataset === ds.name && r.detector === PYOD_NAMES[det]);
+        const pyodName = VARIANTS.find((v) => v.label === det)?.pyod;
+        const ref = reference.find((r) => r.dataset === ds.name && r.detector === pyodName);
         const pyod = ref !== undefined ? ref.fitSeconds + ref.scoreSeconds : NaN;
         const ours = t.fitSeconds + t.scoreSeconds;
         const ratio = ours / pyod;
@@ -176,8 +182,16 @@ async function main(): Promise<void> {
         {
           encoding: "utf8",
           maxBuffer: 1 << 20,
+          timeout: timeoutSeconds * 1000,
         },
       );
+      if (child.error !== undefined || child.signal !== null) {
+        console.log(
+          `${String(rows).padStart(9)} ${det.padEnd(8)} TIMEOUT: no result within ${timeoutSeconds} s`,
+        );
+        largeRows.push({ rows, cols: 10, detector: det, timeoutSeconds });
+        continue;
+      }
       if (child.status !== 0) {
         console.log(
           `${String(rows).padStart(9)} ${det.padEnd(8)} FAILED: ${child.stderr.split("\n")[0]}`,

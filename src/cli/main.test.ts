@@ -97,7 +97,7 @@ test("detectors --json lists every detector with described params", () => {
   }[];
   assert.deepEqual(
     list.map((d) => d.name),
-    ["iforest", "hbos", "ecod", "copod", "pca"],
+    ["iforest", "hbos", "ecod", "copod", "pca", "knn", "lof"],
   );
   for (const d of list)
     for (const p of d.params) assert.ok(p.description.length > 0, `${d.name}.${p.name}`);

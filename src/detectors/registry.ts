@@ -8,9 +8,11 @@ import { copod } from "./copod.js";
 import { ecod } from "./ecod.js";
 import { hbos } from "./hbos.js";
 import { iforest } from "./iforest.js";
+import { knn } from "./knn.js";
+import { lof } from "./lof.js";
 import { pca } from "./pca.js";
 
-const detectors: readonly AnyDetector[] = [iforest, hbos, ecod, copod, pca];
+const detectors: readonly AnyDetector[] = [iforest, hbos, ecod, copod, pca, knn, lof];
 const byName = new Map(detectors.map((d) => [d.name, d]));
 
 export function listDetectors(): readonly AnyDetector[] {

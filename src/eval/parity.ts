@@ -1,13 +1,15 @@
 /**
- * `npm run parity`: every detector on every shared ODDS dataset under the reference protocol,
- * compared with PyOD's mean ROC AUC, plus exact score-fixture checks. Exits 1 on any failure.
+ * `npm run parity`: every detector configuration on every shared ODDS dataset under the reference
+ * protocol, compared with PyOD's mean ROC AUC, plus exact score-fixture checks. Exits 1 on any
+ * failure.
  *
  * Two kinds of documented exception are printed as "known", never silently passed:
  * - ecod/copod test AUC: PyOD scores the test rows pooled with the training rows (each row's
  *   score depends on its batch); ours score each row against the training data alone. Where
  *   the difference exceeds the band, parity requires that replaying PyOD's pooling with our
  *   detector reproduces PyOD's AUC within 0.001, which shows the gap is the pooling alone.
- * - score fixtures where PyOD's numbers rest on floating-point noise: see KNOWN_FIXTURE_DEVIATIONS.
+ * - score fixtures where PyOD's numbers rest on floating-point noise or tie order: see
+ *   KNOWN_FIXTURE_DEVIATIONS.
  *
  * Stochastic detectors are compared by their expected ROC AUC: the mean over REPEATS forests per
  * split (seeds s, s + 1000, ...), since one draw of 100 trees on a few hundred rows varies by
@@ -15,7 +17,7 @@
  * printed too.
  */
 import { performance } from "node:perf_hooks";
-import { takeRows } from "../core/matrix.js";
+import { takeRows, type Matrix } from "../core/matrix.js";
 import { applyScaler, fitStandardScaler } from "../core/stats.js";
 import { withDb } from "../data/db.js";
 import { readNumericCsv } from "../data/csv.js";
@@ -24,33 +26,16 @@ import { runSeed } from "./experiment.js";
 import { rocAuc } from "./metrics.js";
 import { pooledScores } from "./pooled.js";
 import { readSplits, type Split } from "./splits.js";
-import {
-  hasShared,
-  oddsDatasets,
-  PYOD_NAMES,
-  pyodResults,
-  scoreFixtures,
-  sharedDir,
-} from "./reference.js";
+import { hasShared, oddsDatasets, pyodResults, scoreFixtures, sharedDir } from "./reference.js";
+import { VARIANTS, type Variant } from "./parity-variants.js";
 
-/** Allowed |ours − PyOD| in mean ROC AUC (issue "Foundation"). */
-const AUC_TOLERANCE: Record<string, number> = {
-  hbos: 0.005,
-  pca: 0.005,
-  ecod: 0.01,
-  copod: 0.01,
-  iforest: 0.02,
-};
 const POOLED_TOLERANCE = 0.001;
 const REPEATS = 5;
-/** Fixture checks: training scores of deterministic detectors; test scores where PyOD's are batch-independent. */
-const TRAIN_FIXTURES = ["hbos", "ecod", "copod", "pca"];
-const TEST_FIXTURES = ["hbos", "pca"];
 const RELATIVE_TOLERANCE = 1e-6;
 
 /**
  * Fixture checks whose exact values we cannot and should not reproduce, with the reason. Each is
- * still run and printed; its ROC AUC is still gated above.
+ * still run and printed; its ROC AUC is still gated.
  */
 const KNOWN_FIXTURE_DEVIATIONS: Record<string, string> = {
   "cardio hbos":
@@ -67,7 +52,7 @@ const KNOWN_FIXTURE_DEVIATIONS: Record<string, string> = {
 
 interface AucRow {
   dataset: string;
-  detector: string;
+  variant: Variant;
   ours: number;
   single: number;
   pyod: number;
@@ -106,7 +91,7 @@ function maxRelativeErrorUpToScale(ours: Float64Array, ref: (number | null)[]): 
 }
 
 function pooledAuc(
-  X: Parameters<typeof takeRows>[0],
+  X: Matrix,
   labels: Uint8Array,
   splits: readonly Split[],
   det: "ecod" | "copod",
@@ -132,8 +117,13 @@ async function main(): Promise<number> {
     console.error(`parity: shared data not found at ${sharedDir()} (set ANOMALOG_SHARED)`);
     return 1;
   }
+  const only = process.argv.includes("--only")
+    ? process.argv[process.argv.indexOf("--only") + 1].split(",")
+    : undefined;
+  const variants = VARIANTS.filter(
+    (v) => only === undefined || only.includes(v.label) || only.includes(v.detector),
+  );
   const reference = pyodResults();
-  const detectors = Object.keys(AUC_TOLERANCE);
   const rows: AucRow[] = [];
   const fixtureLines: string[] = [];
   const counts = { passed: 0, known: 0, failed: 0 };
@@ -142,21 +132,16 @@ async function main(): Promise<number> {
     const data = await withDb((db) => readNumericCsv(db, ds.file, { label: "label" }));
     const labels = data.labels!;
     const splits = await readSplits(ds.splits, data.X.rows, [0, 1, 2]);
-    for (const det of detectors) {
-      const ref = reference.find((r) => r.dataset === ds.name && r.detector === PYOD_NAMES[det]);
+    for (const v of variants) {
+      const ref = reference.find((r) => r.dataset === ds.name && r.detector === v.pyod);
       if (ref === undefined || ref.status !== "ok") continue;
-      const repeats = getDetector(det).deterministic ? 1 : REPEATS;
+      const repeats = getDetector(v.detector).deterministic ? 1 : REPEATS;
       let sum = 0;
       let single = 0;
       for (let r = 0; r < repeats; r++) {
         for (const split of splits) {
-          const auc = runSeed(
-            data.X,
-            labels,
-            split,
-            det,
-            repeats > 1 ? { seed: split.seed + 1000 * r } : {},
-          ).result.rocAuc;
+          const params = repeats > 1 ? { ...v.params, seed: split.seed + 1000 * r } : v.params;
+          const auc = runSeed(data.X, labels, split, v.detector, params).result.rocAuc;
           sum += auc;
           if (r === 0) single += auc;
         }
@@ -164,16 +149,16 @@ async function main(): Promise<number> {
       const ours = sum / (repeats * splits.length);
       const row: AucRow = {
         dataset: ds.name,
-        detector: det,
+        variant: v,
         ours,
         single: single / splits.length,
         pyod: ref.rocAucMean,
         status: "ok",
       };
-      if (Math.abs(ours - ref.rocAucMean) > AUC_TOLERANCE[det]) {
+      if (Math.abs(ours - ref.rocAucMean) > v.tolerance) {
         row.status = "FAIL";
-        if (det === "ecod" || det === "copod") {
-          row.pooled = pooledAuc(data.X, labels, splits, det);
+        if (v.detector === "ecod" || v.detector === "copod") {
+          row.pooled = pooledAuc(data.X, labels, splits, v.detector);
           if (Math.abs(row.pooled - ref.rocAucMean) <= POOLED_TOLERANCE) row.status = "known";
         }
       }
@@ -182,26 +167,29 @@ async function main(): Promise<number> {
     }
     const fixtures = scoreFixtures(ds.name);
     if (fixtures === undefined) continue;
-    for (const det of TRAIN_FIXTURES) {
-      const fx = fixtures[det];
+    for (const v of variants) {
+      const fx = v.fixture !== undefined ? fixtures[v.fixture] : undefined;
       if (fx === undefined) continue;
-      const run = runSeed(data.X, labels, splits[0], det);
+      const run = runSeed(data.X, labels, splits[0], v.detector, v.params);
       const parts: [string, Float64Array, (number | null)[]][] = [
         ["train", run.model.trainingScores, fx.train_scores],
       ];
-      if (TEST_FIXTURES.includes(det)) parts.push(["test", run.testScores, fx.test_scores]);
-      const known = KNOWN_FIXTURE_DEVIATIONS[`${ds.name} ${det}`];
+      if (v.testFixture) parts.push(["test", run.testScores, fx.test_scores]);
+      const known = KNOWN_FIXTURE_DEVIATIONS[`${ds.name} ${v.label}`];
       for (const [part, ours, ref] of parts) {
         const { err, compared } = maxRelativeError(ours, ref);
         const ok = err <= RELATIVE_TOLERANCE && ours.length === ref.length;
         // A noise-floored PCA must still match PyOD's training scores up to their common factor.
-        const scaled = !ok && det === "pca" ? maxRelativeErrorUpToScale(ours, ref) : undefined;
+        const scaled =
+          !ok && v.detector === "pca" ? maxRelativeErrorUpToScale(ours, ref) : undefined;
         const excused =
           known !== undefined &&
           !(part === "train" && scaled !== undefined && scaled > RELATIVE_TOLERANCE);
         const status = ok ? "ok   " : excused ? "known" : "FAIL ";
         counts[ok ? "passed" : excused ? "known" : "failed"]++;
-        let line = `${status} ${ds.name.padEnd(11)} ${det.padEnd(7)} ${part.padEnd(5)} max rel err ${err.toExponential(2)} over ${compared} of ${ref.length}`;
+        let line =
+          `${status} ${ds.name.padEnd(11)} ${v.label.padEnd(10)} ${part.padEnd(5)} ` +
+          `max rel err ${err.toExponential(2)} over ${compared} of ${ref.length}`;
         if (scaled !== undefined) line += `; up to one common factor ${scaled.toExponential(2)}`;
         if (!ok && known !== undefined) line += `\n      why: ${known}`;
         fixtureLines.push(line);
@@ -213,15 +201,16 @@ async function main(): Promise<number> {
     `(stochastic detectors: "ours" = mean of ${REPEATS} forests per split, "draw" = the seed-matched one)\n`,
   );
   console.log(
-    `${"dataset".padEnd(11)} ${"detector".padEnd(8)} ${"ours".padStart(7)} ${"draw".padStart(7)} ${"pyod".padStart(7)} ${"diff".padStart(8)} ${"tol".padStart(6)}`,
+    `${"dataset".padEnd(11)} ${"detector".padEnd(10)} ${"ours".padStart(7)} ${"draw".padStart(7)} ` +
+      `${"pyod".padStart(7)} ${"diff".padStart(8)} ${"tol".padStart(6)}`,
   );
   for (const r of rows) {
     const diff = r.ours - r.pyod;
+    const single = getDetector(r.variant.detector).deterministic ? "" : r.single.toFixed(4);
     let line =
-      `${r.dataset.padEnd(11)} ${r.detector.padEnd(8)} ${r.ours.toFixed(4).padStart(7)} ` +
-      `${(getDetector(r.detector).deterministic ? "" : r.single.toFixed(4)).padStart(7)} ${r.pyod.toFixed(4).padStart(7)} ` +
-      `${(diff >= 0 ? "+" : "") + diff.toFixed(4)}`.padStart(8) +
-      ` ${AUC_TOLERANCE[r.detector].toFixed(3).padStart(6)} ${r.status}`;
+      `${r.dataset.padEnd(11)} ${r.variant.label.padEnd(10)} ${r.ours.toFixed(4).padStart(7)} ${single.padStart(7)} ` +
+      `${r.pyod.toFixed(4).padStart(7)} ${`${diff >= 0 ? "+" : ""}${diff.toFixed(4)}`.padStart(8)} ` +
+      `${r.variant.tolerance.toFixed(3).padStart(6)} ${r.status}`;
     if (r.pooled !== undefined) line += ` (PyOD's pooled scoring replayed: ${r.pooled.toFixed(4)})`;
     console.log(line);
   }

@@ -77,12 +77,3 @@ export function scoreFixtures(dataset: string): Record<string, ScoreFixture> | u
   return (JSON.parse(readFileSync(file, "utf8")) as { detectors: Record<string, ScoreFixture> })
     .detectors;
 }
-
-/** Our detector name and params → PyOD's name in the reference tables. */
-export const PYOD_NAMES: Record<string, string> = {
-  iforest: "IForest",
-  hbos: "HBOS",
-  ecod: "ECOD",
-  copod: "COPOD",
-  pca: "PCA",
-};

@@ -1,0 +1,74 @@
+/**
+ * kNN outlier score (Ramaswamy et al. 2000; Angiulli & Pizzuti 2002), as PyOD's KNN: a row's
+ * distance to its k-th nearest training row (`largest`), or the mean or median of its k nearest
+ * distances. Training rows are scored without themselves (scikit-learn's `kneighbors()`); new
+ * rows against all training rows. Euclidean distance; exact neighbours (src/core/neighbors.ts).
+ */
+import { z } from "zod";
+import { baseParams, defineDetector, f64 } from "./contract.js";
+import { matrix } from "../core/matrix.js";
+import { kNearest, type Neighbours } from "../core/neighbors.js";
+
+export const knnParams = baseParams.extend({
+  nNeighbors: z.int().min(1).default(5).describe("Neighbours per row, k (PyOD: n_neighbors)."),
+  method: z
+    .enum(["largest", "mean", "median"])
+    .default("largest")
+    .describe(
+      "Score = distance to the k-th neighbour (largest), or the mean or median of the k distances.",
+    ),
+});
+
+interface KnnState {
+  /** The training rows (row-major), the reference set of every query. */
+  readonly train: Float64Array;
+}
+
+type Method = z.output<typeof knnParams>["method"];
+
+export function summarise(nn: Neighbours, method: Method): Float64Array {
+  const { k, distances } = nn;
+  const m = distances.length / k;
+  const out = new Float64Array(m);
+  const row = new Float64Array(k);
+  for (let i = 0; i < m; i++) {
+    const base = i * k;
+    if (method === "largest") out[i] = distances[base + k - 1];
+    else if (method === "mean") {
+      let s = 0;
+      for (let c = 0; c < k; c++) s += distances[base + c];
+      out[i] = s / k;
+    } else {
+      // distances are sorted: NumPy's median of k sorted values
+      row.set(distances.subarray(base, base + k));
+      out[i] = k % 2 === 1 ? row[(k - 1) >> 1] : (row[k / 2 - 1] + row[k / 2]) / 2;
+    }
+  }
+  return out;
+}
+
+export const knn = defineDetector({
+  name: "knn",
+  summary: "Distance to the k nearest training rows (largest, mean or median): global outliers.",
+  reference: "Ramaswamy, Rastogi & Shim 2000; Angiulli & Pizzuti 2002; PyOD KNN",
+  deterministic: true,
+  params: knnParams,
+  state: z.object({ train: f64 }),
+  checkState(s: KnnState, d: number) {
+    return s.train.length % d === 0 && s.train.length > 0
+      ? undefined
+      : "training rows are truncated";
+  },
+  fit(X, p) {
+    const state: KnnState = { train: X.data.slice() };
+    if (X.rows < 2) return { state, trainingScores: new Float64Array(X.rows) };
+    // A training row's neighbours exclude itself; with fewer rows than k + 1, all the others.
+    const nn = kNearest(X, Math.min(p.nNeighbors, X.rows - 1));
+    return { state, trainingScores: summarise(nn, p.method) };
+  },
+  score(state, X, p) {
+    const reference = matrix(state.train.length / X.cols, X.cols, state.train);
+    const nn = kNearest(reference, Math.min(p.nNeighbors, reference.rows), X);
+    return summarise(nn, p.method);
+  },
+});

@@ -1,0 +1,93 @@
+/** The detector configurations compared with PyOD by `npm run parity` and `npm run bench`. */
+
+/**
+ * What is compared: our detector with params; PyOD's name for the same configuration in
+ * odds_results.csv; the allowed |ours − PyOD| in mean ROC AUC (issues "Foundation" and
+ * "Neighbourhood"); the key of its seed-0 score fixture, and whether PyOD's test scores are
+ * batch-independent so that ours must match them too.
+ */
+export interface Variant {
+  readonly label: string;
+  readonly detector: string;
+  readonly params: Record<string, unknown>;
+  readonly pyod: string;
+  readonly tolerance: number;
+  readonly fixture?: string;
+  readonly testFixture?: boolean;
+}
+
+export const VARIANTS: readonly Variant[] = [
+  { label: "iforest", detector: "iforest", params: {}, pyod: "IForest", tolerance: 0.02 },
+  {
+    label: "hbos",
+    detector: "hbos",
+    params: {},
+    pyod: "HBOS",
+    tolerance: 0.005,
+    fixture: "hbos",
+    testFixture: true,
+  },
+  { label: "ecod", detector: "ecod", params: {}, pyod: "ECOD", tolerance: 0.01, fixture: "ecod" },
+  {
+    label: "copod",
+    detector: "copod",
+    params: {},
+    pyod: "COPOD",
+    tolerance: 0.01,
+    fixture: "copod",
+  },
+  {
+    label: "pca",
+    detector: "pca",
+    params: {},
+    pyod: "PCA",
+    tolerance: 0.005,
+    fixture: "pca",
+    testFixture: true,
+  },
+  {
+    label: "knn",
+    detector: "knn",
+    params: {},
+    pyod: "KNN",
+    tolerance: 0.005,
+    fixture: "knn",
+    testFixture: true,
+  },
+  {
+    label: "knn_mean",
+    detector: "knn",
+    params: { method: "mean" },
+    pyod: "KNN_mean",
+    tolerance: 0.005,
+    fixture: "knn_mean",
+    testFixture: true,
+  },
+  {
+    label: "knn_median",
+    detector: "knn",
+    params: { method: "median" },
+    pyod: "knn_median",
+    tolerance: 0.005,
+    fixture: "knn_median",
+    testFixture: true,
+  },
+  {
+    label: "lof",
+    detector: "lof",
+    params: {},
+    pyod: "LOF",
+    tolerance: 0.005,
+    fixture: "lof",
+    testFixture: true,
+  },
+  {
+    label: "lof_35",
+    detector: "lof",
+    params: { nNeighbors: 35 },
+    pyod: "LOF_35",
+    tolerance: 0.005,
+    fixture: "lof_35",
+    testFixture: true,
+  },
+];
