@@ -101,3 +101,25 @@ export function argsortFloat64Wasm(values: Float64Array, sortedOut?: Float64Arra
   if (sortedOut !== undefined) sortedOut.set(new Float64Array(w.memory.buffer, valuesAt, n));
   return new Uint32Array(w.memory.buffer, orderAt, n).slice();
 }
+
+/**
+ * A · Bᵀ for a block small enough to sit in kernel memory whole, returned as a view of that
+ * memory (no copy): valid only until the next kernel call. For loops that read each product once.
+ */
+export function multiplyABtView(
+  A: Float64Array,
+  n: number,
+  B: Float64Array,
+  k: number,
+  d: number,
+): Float64Array {
+  const w = load();
+  const aAt = heapStart;
+  const bAt = aAt + n * d * 8;
+  const outAt = bAt + k * d * 8;
+  reserve(w, (n * d + k * d + n * k) * 8);
+  new Float64Array(w.memory.buffer, aAt, n * d).set(A.subarray(0, n * d));
+  new Float64Array(w.memory.buffer, bAt, k * d).set(B.subarray(0, k * d));
+  w.multiplyABt(aAt, n, bAt, k, d, outAt);
+  return new Float64Array(w.memory.buffer, outAt, n * k);
+}
