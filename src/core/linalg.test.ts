@@ -51,3 +51,14 @@ test("the SIMD kernel equals the JavaScript product to rounding, odd sizes inclu
     assert.equal(big.length, n * k);
   }
 });
+
+test("products with very long rows are cut along the inner dimension and still exact", () => {
+  const rng = new Random(5);
+  const d = 9_000_001; // k·d above one chunk of kernel memory
+  const A = Float64Array.from({ length: d }, () => rng.normal());
+  const B = Float64Array.from({ length: d }, () => rng.normal());
+  const [wasm] = multiplyABtWasm(A, 1, B, 1, d, new Float64Array(1));
+  let s = 0;
+  for (let j = 0; j < d; j++) s += A[j] * B[j];
+  assert.ok(Math.abs(wasm - s) < 1e-8 * Math.sqrt(d), `${wasm} vs ${s}`);
+});

@@ -75,3 +75,16 @@ test("duplicates are each other's nearest neighbours; ties go to the lower index
   assert.deepEqual(Array.from(nn.indices), [1, 0, 0, 2]);
   assert.deepEqual(Array.from(nn.distances.subarray(0, 2)), [0, 0]);
 });
+
+test("brute force stays exact on large feature values (epoch seconds)", () => {
+  const rng = new Random(3);
+  const R = matrix(
+    300,
+    20,
+    Float64Array.from({ length: 6000 }, () => 1.7e9 + rng.int(100)),
+  );
+  const got = kNearest(R, 5);
+  const expected = naive(R, 5);
+  assert.deepEqual(Array.from(got.indices), expected.indices);
+  got.distances.forEach((v, i) => assert.equal(v, expected.distances[i]));
+});

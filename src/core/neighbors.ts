@@ -3,9 +3,9 @@
  *
  * Low dimensions (≤ 16 features) use a KD-tree built on median splits of the widest feature,
  * with bounding boxes for pruning; higher dimensions use blocked brute force, where the squared
- * distances of a block of queries to a block of reference rows come from one matrix product
- * (‖q‖² + ‖r‖² − 2 q·r, on the SIMD kernel) and the k chosen neighbours' distances are then
- * recomputed directly, so reported distances are exact sums of squared differences.
+ * distances of a block of queries to a block of reference rows are estimated from one matrix
+ * product (‖q‖² + ‖r‖² − 2 q·r on centred values, on the SIMD kernel) and every row that could be
+ * among the k nearest is then measured exactly, so neighbours and distances are exact.
  *
  * Neighbours are ordered by (distance, reference index), so ties resolve the same way every
  * time. A self-query (no `queries`) leaves each reference row out of its own neighbourhood, as
@@ -258,9 +258,16 @@ function selectByFeature(
 }
 
 const QUERY_BLOCK = 256;
+/** Relative bound on the rounding error of ‖q‖² + ‖r‖² − 2 q·r (a few hundred ulps). */
+const FILTER_SLACK = 1e-13;
 const REFERENCE_BLOCK = 2048;
 
-function bruteForce(R: Matrix, Q: Matrix, k: number, self: boolean): Neighbours {
+function bruteForce(original: Matrix, queries: Matrix, k: number, self: boolean): Neighbours {
+  // Distances do not change when both sets are shifted by the same vector. Shifting by the
+  // reference mean keeps ‖q‖² + ‖r‖² − 2 q·r from losing its digits to large feature values
+  // (epoch seconds, byte counts); candidates are then measured exactly on the original values.
+  const R = centred(original, original);
+  const Q = self ? R : centred(queries, original);
   const { rows: n, cols: d } = R;
   const m = Q.rows;
   const refNorm = new Float64Array(n);
@@ -289,22 +296,35 @@ function bruteForce(R: Matrix, Q: Matrix, k: number, self: boolean): Neighbours 
         for (let j = 0; j < rn; j++) {
           const r = r0 + j;
           if (self && r === qi) continue;
-          const d2 = qNorm[i] + refNorm[r] - 2 * dots[i * rn + j];
-          if (d2 <= top.worst()) top.offer(d2, r);
+          const approx = qNorm[i] + refNorm[r] - 2 * dots[i * rn + j];
+          // The product form is only a filter: anything that could be among the k nearest,
+          // allowing for its rounding error, is measured exactly on the original values, so
+          // the chosen set and its (distance, index) order are exact.
+          if (approx <= top.worst() + FILTER_SLACK * (qNorm[i] + refNorm[r])) {
+            top.offer(squaredDistance(queries.data, qi * d, original.data, r * d, d), r);
+          }
         }
       }
     }
-    // Exact distances of the chosen neighbours, re-sorted by (distance, index).
     for (let i = 0; i < qn; i++) {
       const top = tops[i];
-      const exact = new TopK(k);
-      for (let c = 0; c < k; c++)
-        exact.offer(squaredDistance(qBlock, i * d, R.data, top.index[c] * d, d), top.index[c]);
       for (let c = 0; c < k; c++) {
-        distances[(q0 + i) * k + c] = Math.sqrt(exact.d2[c]);
-        indices[(q0 + i) * k + c] = exact.index[c];
+        distances[(q0 + i) * k + c] = Math.sqrt(top.d2[c]);
+        indices[(q0 + i) * k + c] = top.index[c];
       }
     }
   }
   return { k, distances, indices };
+}
+
+/** X minus the column means of `reference`. */
+function centred(X: Matrix, reference: Matrix): Matrix {
+  const { rows: n, cols: d } = reference;
+  const mean = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += reference.data[i * d + j];
+  for (let j = 0; j < d; j++) mean[j] /= n;
+  const out = new Float64Array(X.rows * d);
+  for (let i = 0; i < X.rows; i++)
+    for (let j = 0; j < d; j++) out[i * d + j] = X.data[i * d + j] - mean[j];
+  return { data: out, rows: X.rows, cols: d };
 }

@@ -67,6 +67,7 @@ export function multiplyABtWasm(
   d: number,
   out: Float64Array,
 ): Float64Array {
+  if (k * d > CHUNK_DOUBLES) return multiplyInnerChunks(A, n, B, k, d, out);
   const w = load();
   const rowsPerChunk = Math.max(1, Math.min(n, Math.floor(CHUNK_DOUBLES / Math.max(1, d + k))));
   const bBytes = k * d * 8;
@@ -81,7 +82,43 @@ export function multiplyABtWasm(
     w.multiplyABt(aAt, rows, bAt, k, d, outAt);
     out.set(new Float64Array(w.memory.buffer, outAt, rows * k), start * k);
   }
+  release();
   return out;
+}
+
+/**
+ * A · Bᵀ when B alone would not fit a chunk (long rows, e.g. XᵀX of a tall X): the inner
+ * dimension is cut into slices whose products are added up. The cut depends on d and k only,
+ * never on n, so a row's result does not depend on how many rows come with it.
+ */
+function multiplyInnerChunks(
+  A: Float64Array,
+  n: number,
+  B: Float64Array,
+  k: number,
+  d: number,
+  out: Float64Array,
+): Float64Array {
+  const width = Math.max(2, Math.floor(CHUNK_DOUBLES / Math.max(k, 1)) & ~1);
+  out.fill(0, 0, n * k);
+  const part = new Float64Array(n * k);
+  for (let j0 = 0; j0 < d; j0 += width) {
+    const w = Math.min(width, d - j0);
+    const As = new Float64Array(n * w);
+    for (let i = 0; i < n; i++) As.set(A.subarray(i * d + j0, i * d + j0 + w), i * w);
+    const Bs = new Float64Array(k * w);
+    for (let c = 0; c < k; c++) Bs.set(B.subarray(c * d + j0, c * d + j0 + w), c * w);
+    multiplyABtWasm(As, n, Bs, k, w, part);
+    for (let x = 0; x < n * k; x++) out[x] += part[x];
+  }
+  return out;
+}
+
+/** Above this, the kernel's memory is dropped after use, so a large product does not pin it. */
+const KEEP_BYTES = 256 * 1024 * 1024;
+
+function release(): void {
+  if (kernels !== undefined && kernels.memory.buffer.byteLength > KEEP_BYTES) kernels = undefined;
 }
 
 /**
@@ -99,7 +136,9 @@ export function argsortFloat64Wasm(values: Float64Array, sortedOut?: Float64Arra
   new Float64Array(w.memory.buffer, valuesAt, n).set(values);
   w.argsortF64(valuesAt, n, orderAt, scratchAt, countsAt);
   if (sortedOut !== undefined) sortedOut.set(new Float64Array(w.memory.buffer, valuesAt, n));
-  return new Uint32Array(w.memory.buffer, orderAt, n).slice();
+  const order = new Uint32Array(w.memory.buffer, orderAt, n).slice();
+  release();
+  return order;
 }
 
 /**

@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { DataError } from "../core/errors.js";
 import { withDb } from "./db.js";
-import { readNumericCsv } from "./csv.js";
+import { loadDelimited, numericColumns, readNumericCsv } from "./csv.js";
 
 const dir = mkdtempSync(join(tmpdir(), "anomalog-csv-"));
 function file(name: string, content: string | Buffer): string {
@@ -95,4 +95,20 @@ test("duplicate and empty header names are refused", async () => {
 test("truncated gzip is a clear error", async () => {
   const gz = gzipSync("a,b\n" + "1,2\n".repeat(10000));
   await assert.rejects(read(file("cut.csv.gz", gz.subarray(0, gz.length / 2))), DataError);
+});
+
+test("a column of empty cells and text is not numeric; a numeric column with gaps is", async () => {
+  const path = file("mixed.csv", "a,note,b\n1,,2\n2,scan,\n3,,4\n");
+  const numeric = await withDb(async (db) => numericColumns(db, await loadDelimited(db, path)));
+  assert.deepEqual(numeric, ["a", "b"]);
+});
+
+test("a .gz path that cannot be read is a DataError, not a crash", async () => {
+  const path = join(dir, "folder.csv.gz");
+  mkdirSync(path);
+  await assert.rejects(read(path), DataError);
+});
+
+test("column names differing only in case are refused (SQL names are case-insensitive)", async () => {
+  await rejects(file("case.csv", "a,A\n1,2\n"), /names column "A" twice/);
 });

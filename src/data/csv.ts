@@ -34,8 +34,12 @@ export async function loadDelimited(db: Db, file: string): Promise<LoadedTable> 
   header.forEach((name, k) => {
     if (name.trim() === "")
       throw new DataError(`header field ${k + 1} is empty; every column needs a name`, { file });
-    if (seen.has(name)) throw new DataError(`header names column "${name}" twice`, { file });
-    seen.add(name);
+    // DuckDB, like SQL, does not tell "a" from "A".
+    if (seen.has(name.toLowerCase()))
+      throw new DataError(`header names column "${name}" twice (names are case-insensitive)`, {
+        file,
+      });
+    seen.add(name.toLowerCase());
   });
   const columnTypes = `{${header.map((c) => `${literal(c)}: 'VARCHAR'`).join(", ")}}`;
   const table = `raw_${++tableCounter}`;
@@ -89,7 +93,11 @@ export function requireColumns(t: LoadedTable, names: readonly string[]): void {
 export async function numericColumns(db: Db, t: LoadedTable): Promise<string[]> {
   if (t.columns.length === 0) return [];
   const checks = t.columns
-    .map((c) => `bool_and(${ident(c)} IS NULL OR isfinite(TRY_CAST(${ident(c)} AS DOUBLE)))`)
+    // TRY_CAST of text is NULL, and bool_and skips NULLs: coalesce so text counts as "no".
+    .map(
+      (c) =>
+        `bool_and(${ident(c)} IS NULL OR coalesce(isfinite(TRY_CAST(${ident(c)} AS DOUBLE)), false))`,
+    )
     .join(", ");
   const r = await db.connection.runAndReadAll(`SELECT ${checks} FROM ${t.table}`);
   const flags = r.getRowsJS()[0];

@@ -18,7 +18,13 @@ export async function readHeaderLine(file: string): Promise<string> {
   }
   if (size === 0) throw new DataError("file is empty (no header, no rows)", { file });
   const raw = createReadStream(file);
-  const stream = file.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
+  let stream: NodeJS.ReadableStream = raw;
+  if (file.endsWith(".gz")) {
+    const gunzip = createGunzip();
+    // pipe() does not forward read errors (a directory, no permission): hand them on.
+    raw.on("error", (e) => gunzip.destroy(e));
+    stream = raw.pipe(gunzip);
+  }
   const chunks: Buffer[] = [];
   let length = 0;
   try {

@@ -119,7 +119,15 @@ export const hbos = defineDetector({
     return { state, trainingScores };
   },
   score(state, X, p) {
-    return scoreRows(state, X.data, X.rows, X.cols, p.nBins, p.tol);
+    // The bin count is the state's, whatever the params say (a saved model cannot disagree).
+    return scoreRows(
+      state,
+      X.data,
+      X.rows,
+      X.cols,
+      state.minScores.length > 0 ? state.binScores.length / state.minScores.length : p.nBins,
+      p.tol,
+    );
   },
 });
 

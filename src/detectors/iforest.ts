@@ -104,8 +104,9 @@ type IforestParams = z.output<typeof iforestParams>;
 
 function resolveCount(value: number | "auto", n: number, what: string, auto: number): number {
   if (value === "auto") return auto;
-  if (value <= 1 && !Number.isInteger(value)) return Math.max(1, Math.floor(value * n));
-  if (value === 1) return 1;
+  // JavaScript cannot tell 1 from 1.0: values up to 1 are fractions (1 = every row), as the
+  // param's description says.
+  if (value <= 1) return Math.max(1, Math.floor(value * n));
   if (!Number.isInteger(value))
     throw new ParamError(`iforest: ${what} must be a fraction in (0, 1] or a whole count`);
   return Math.min(value, n);

@@ -68,7 +68,8 @@ export const knn = defineDetector({
   },
   score(state, X, p) {
     const reference = matrix(state.train.length / X.cols, X.cols, state.train);
-    const nn = kNearest(reference, Math.min(p.nNeighbors, reference.rows), X);
+    // The same k as the training scores had, so scores and threshold are on one scale.
+    const nn = kNearest(reference, Math.max(1, Math.min(p.nNeighbors, reference.rows - 1)), X);
     return summarise(nn, p.method);
   },
 });

@@ -30,3 +30,19 @@ test("scoreAsync refuses the wrong width like score", async () => {
   const model = fit("hbos", X);
   await assert.rejects(scoreAsync(model, matrix(2, 4), { minRows: 1 }), /fit on 5 features, got 4/);
 });
+
+test("overlapping parallel calls each get their own results", async () => {
+  const forest = fit("iforest", X);
+  const histogram = fit("hbos", X);
+  const [a, b] = await Promise.all([
+    scoreAsync(forest, X, { minRows: 1 }),
+    scoreAsync(histogram, X, { minRows: 1 }),
+  ]);
+  assert.deepEqual(Array.from(a), Array.from(score(forest, X)));
+  assert.deepEqual(Array.from(b), Array.from(score(histogram, X)));
+  const few = matrix(3, 5, X.data.slice(0, 15));
+  assert.deepEqual(
+    Array.from(await scoreAsync(histogram, few, { minRows: 1 })),
+    Array.from(score(histogram, few)),
+  );
+});

@@ -20,9 +20,54 @@ import type { PoolJob, PoolReply } from "./score-worker.js";
  */
 export const PARALLEL_MIN_ROWS = 200_000;
 
-interface PoolWorker {
-  readonly worker: Worker;
-  busy: boolean;
+/**
+ * One pool thread. Jobs carry an id and the worker answers each with it, so overlapping calls
+ * (two scoreAsync at once) each get their own reply; the thread is ref'd only while it has jobs
+ * in flight. If it dies, its pending jobs fail and it is replaced.
+ */
+class PoolWorker {
+  private worker: Worker;
+  private readonly pending = new Map<number, (reply: PoolReply) => void>();
+  private nextId = 0;
+  private closed = false;
+
+  constructor(private readonly url: URL) {
+    this.worker = this.start();
+  }
+
+  private start(): Worker {
+    const worker = new Worker(this.url);
+    worker.unref(); // an idle pool never keeps the process alive
+    worker.on("message", (m: { id: number; reply: PoolReply }) => {
+      const resolve = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (this.pending.size === 0) worker.unref();
+      resolve?.(m.reply);
+    });
+    const fail = (why: string): void => {
+      if (this.closed || this.worker !== worker) return;
+      for (const resolve of this.pending.values()) resolve({ ok: false, error: why });
+      this.pending.clear();
+      this.worker = this.start();
+    };
+    worker.on("error", (e: Error) => fail(`worker thread failed: ${e.message}`));
+    worker.on("exit", (code: number) => fail(`worker thread exited (code ${code})`));
+    return worker;
+  }
+
+  run(job: PoolJob): Promise<PoolReply> {
+    const id = this.nextId++;
+    return new Promise<PoolReply>((resolve) => {
+      this.pending.set(id, resolve);
+      this.worker.ref();
+      this.worker.postMessage({ id, job });
+    });
+  }
+
+  async terminate(): Promise<void> {
+    this.closed = true; // the exit of a terminated worker is not a failure
+    await this.worker.terminate();
+  }
 }
 
 let pool: PoolWorker[] | undefined;
@@ -30,11 +75,7 @@ let pool: PoolWorker[] | undefined;
 function workers(): PoolWorker[] {
   if (pool === undefined) {
     const url = new URL("./score-worker.js", import.meta.url);
-    pool = Array.from({ length: Math.max(1, availableParallelism()) }, () => {
-      const worker = new Worker(url);
-      worker.unref(); // an idle pool never keeps the process alive
-      return { worker, busy: false };
-    });
+    pool = Array.from({ length: Math.max(1, availableParallelism()) }, () => new PoolWorker(url));
   }
   return pool;
 }
@@ -43,7 +84,7 @@ function workers(): PoolWorker[] {
 export async function closePool(): Promise<void> {
   const p = pool;
   pool = undefined;
-  if (p) await Promise.all(p.map((w) => w.worker.terminate()));
+  if (p) await Promise.all(p.map((w) => w.terminate()));
 }
 
 /** A copy of a typed array backed by shared memory. */
@@ -73,22 +114,12 @@ function sharedMatrix(X: Matrix): Matrix {
   return matrix(X.rows, X.cols, shared(X.data));
 }
 
-/** Runs one job on one pool worker. */
-function runJob(w: PoolWorker, job: PoolJob): Promise<PoolReply> {
-  return new Promise<PoolReply>((resolve) => {
-    const onMessage = (r: PoolReply): void => {
-      w.worker.off("error", onError);
-      resolve(r);
-    };
-    const onError = (e: Error): void => {
-      w.worker.off("message", onMessage);
-      resolve({ ok: false, error: e.message });
-    };
-    w.worker.once("message", onMessage);
-    w.worker.once("error", onError);
-    w.worker.ref();
-    w.worker.postMessage(job);
-  }).finally(() => w.worker.unref());
+function isRegistered(def: AnyDetector): boolean {
+  try {
+    return getDetector(def.name) === def;
+  } catch {
+    return false;
+  }
 }
 
 /** [start, end) ranges splitting `count` items over the pool. */
@@ -111,7 +142,7 @@ async function scoreRows(
   const st = sharedState(state);
   await Promise.all(
     shares(X.rows, threads.length).map(async ([start, end], t) => {
-      const reply = await runJob(threads[t], {
+      const reply = await threads[t].run({
         kind: "score",
         detector: def.name,
         params,
@@ -142,7 +173,7 @@ async function fitByFeature(
   const X2 = sharedMatrix(X);
   const replies = await Promise.all(
     shares(X.cols, threads.length).map(async ([start, end], t) => {
-      const reply = await runJob(threads[t], {
+      const reply = await threads[t].run({
         kind: "fitFeatures",
         detector: def.name,
         params,
@@ -192,7 +223,8 @@ export async function fitAsync(
   if (X.rows < 1 || X.cols < 1)
     throw new ShapeError(`${def.name}: cannot fit on ${X.rows} × ${X.cols}`);
   assertFinite(X, "training data");
-  const small = X.rows < (options.minRows ?? PARALLEL_MIN_ROWS);
+  // Workers find detectors by name, so only registered ones can run there.
+  const small = X.rows < (options.minRows ?? PARALLEL_MIN_ROWS) || !isRegistered(def);
   if (!small && def.mergeFeatureStates !== undefined && X.cols > 1) {
     const { state, trainingScores } = await fitByFeature(def, params, X);
     return finishModel(def.name, params, X.cols, state, trainingScores);

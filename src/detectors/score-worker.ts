@@ -68,7 +68,7 @@ function run(job: PoolJob): PoolReply {
   return { ok: true, states, contributions };
 }
 
-parentPort?.on("message", (job: PoolJob) => {
+parentPort?.on("message", ({ id, job }: { id: number; job: PoolJob }) => {
   let reply: PoolReply;
   try {
     reply = run(job);
@@ -77,5 +77,5 @@ parentPort?.on("message", (job: PoolJob) => {
   }
   const transfer =
     reply.ok && reply.contributions ? reply.contributions.map((c) => c.buffer as ArrayBuffer) : [];
-  parentPort!.postMessage(reply, transfer);
+  parentPort!.postMessage({ id, reply }, transfer);
 });

@@ -81,7 +81,8 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
     options.onStage?.(`reading ${options.input}`);
     const table = await loadDelimited(db, options.input);
     for (const c of table.columns) {
-      if (RESERVED.has(c) || c.startsWith("vote_")) {
+      const lower = c.toLowerCase(); // DuckDB names are case-insensitive
+      if (RESERVED.has(lower) || lower.startsWith("vote_")) {
         throw new DataError(
           `column "${c}" clashes with a hunt output column (rank, score, vote_<detector>); is this a hunt output? rename the column`,
           { file: options.input },
