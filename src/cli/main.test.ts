@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -101,4 +101,28 @@ test("detectors --json lists every detector with described params", () => {
   );
   for (const d of list)
     for (const p of d.params) assert.ok(p.description.length > 0, `${d.name}.${p.name}`);
+});
+
+test("the README quick start works as written: npx anomalog hunt on the bundled sample", () => {
+  const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+  const out = join(dir, "quickstart");
+  const r = spawnSync(
+    "npx",
+    [
+      "--no-install",
+      "anomalog",
+      "hunt",
+      "examples/data/connections.csv",
+      "--exclude",
+      "hour",
+      "--contamination",
+      "0.005",
+      "--out",
+      out,
+    ],
+    { cwd: repo, encoding: "utf8" },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /rows written to .*flagged\.csv/);
+  assert.ok(existsSync(join(out, "flagged.csv")) && existsSync(join(out, "summary.json")));
 });
