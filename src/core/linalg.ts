@@ -51,10 +51,22 @@ export function multiplyABtJs(
       const b1 = b0 + d;
       const b2 = b1 + d;
       const b3 = b2 + d;
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0; // prettier-ignore
-      let s10 = 0, s11 = 0, s12 = 0, s13 = 0; // prettier-ignore
-      let s20 = 0, s21 = 0, s22 = 0, s23 = 0; // prettier-ignore
-      let s30 = 0, s31 = 0, s32 = 0, s33 = 0; // prettier-ignore
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0;
+      let s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0;
+      let s20 = 0,
+        s21 = 0,
+        s22 = 0,
+        s23 = 0;
+      let s30 = 0,
+        s31 = 0,
+        s32 = 0,
+        s33 = 0;
       for (let j = 0; j < d; j++) {
         const x0 = A[a0 + j];
         const x1 = A[a1 + j];
@@ -67,19 +79,19 @@ export function multiplyABtJs(
         s00 += x0 * y0;
         s01 += x0 * y1;
         s02 += x0 * y2;
-        s03 += x0 * y3; // prettier-ignore
+        s03 += x0 * y3;
         s10 += x1 * y0;
         s11 += x1 * y1;
         s12 += x1 * y2;
-        s13 += x1 * y3; // prettier-ignore
+        s13 += x1 * y3;
         s20 += x2 * y0;
         s21 += x2 * y1;
         s22 += x2 * y2;
-        s23 += x2 * y3; // prettier-ignore
+        s23 += x2 * y3;
         s30 += x3 * y0;
         s31 += x3 * y1;
         s32 += x3 * y2;
-        s33 += x3 * y3; // prettier-ignore
+        s33 += x3 * y3;
       }
       const o0 = i * k + c;
       const o1 = o0 + k;
@@ -88,19 +100,19 @@ export function multiplyABtJs(
       out[o0] = s00;
       out[o0 + 1] = s01;
       out[o0 + 2] = s02;
-      out[o0 + 3] = s03; // prettier-ignore
+      out[o0 + 3] = s03;
       out[o1] = s10;
       out[o1 + 1] = s11;
       out[o1 + 2] = s12;
-      out[o1 + 3] = s13; // prettier-ignore
+      out[o1 + 3] = s13;
       out[o2] = s20;
       out[o2 + 1] = s21;
       out[o2 + 2] = s22;
-      out[o2 + 3] = s23; // prettier-ignore
+      out[o2 + 3] = s23;
       out[o3] = s30;
       out[o3 + 1] = s31;
       out[o3 + 2] = s32;
-      out[o3 + 3] = s33; // prettier-ignore
+      out[o3 + 3] = s33;
     }
     for (; c < k; c++) {
       for (let r = 0; r < 4; r++) out[(i + r) * k + c] = dot(A, (i + r) * d, B, c * d, d);
