@@ -100,11 +100,17 @@ class KdTree {
   private readonly points: Float64Array;
   /** Original index of each reordered row. */
   private readonly order: Int32Array;
+  // Node arrays grow as the tree is built, then are frozen into typed arrays for the queries.
   private readonly start: number[] = [];
   private readonly end: number[] = [];
   private readonly left: number[] = [];
   private readonly lower: number[] = [];
   private readonly upper: number[] = [];
+  private readonly nodeStart: Int32Array;
+  private readonly nodeEnd: Int32Array;
+  private readonly nodeLeft: Int32Array;
+  private readonly boxLower: Float64Array;
+  private readonly boxUpper: Float64Array;
 
   constructor(reference: Matrix) {
     const { rows: n, cols: d, data } = reference;
@@ -136,6 +142,11 @@ class KdTree {
       stack.push([l, s, mid], [l + 1, mid, e]);
     }
     this.order = order;
+    this.nodeStart = Int32Array.from(this.start);
+    this.nodeEnd = Int32Array.from(this.end);
+    this.nodeLeft = Int32Array.from(this.left);
+    this.boxLower = Float64Array.from(this.lower);
+    this.boxUpper = Float64Array.from(this.upper);
     this.points = new Float64Array(n * d);
     for (let i = 0; i < n; i++)
       this.points.set(data.subarray(order[i] * d, order[i] * d + d), i * d);
@@ -168,8 +179,8 @@ class KdTree {
     let s = 0;
     for (let j = 0; j < d; j++) {
       const v = q[qi + j];
-      const lo = this.lower[node * d + j];
-      const hi = this.upper[node * d + j];
+      const lo = this.boxLower[node * d + j];
+      const hi = this.boxUpper[node * d + j];
       const e = v < lo ? lo - v : v > hi ? v - hi : 0;
       s += e * e;
     }
@@ -195,9 +206,9 @@ class KdTree {
         const node = nodeStack.pop()!;
         const bound = boundStack.pop()!;
         if (bound > top.worst()) continue;
-        const l = this.left[node];
+        const l = this.nodeLeft[node];
         if (l < 0) {
-          for (let i = this.start[node]; i < this.end[node]; i++) {
+          for (let i = this.nodeStart[node], end = this.nodeEnd[node]; i < end; i++) {
             const index = order[i];
             if (self && index === qi) continue;
             top.offer(squaredDistance(points, i * d, Q.data, qBase, d), index);
