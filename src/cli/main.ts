@@ -100,8 +100,9 @@ program
       },
     ) => {
       const progress = new Progress(process.stderr, o.quiet === true);
+      let summary: Awaited<ReturnType<typeof hunt>>;
       try {
-        const summary = await hunt({
+        summary = await hunt({
           input: file,
           out: o.out,
           columns: o.columns,
@@ -112,11 +113,10 @@ program
           onStage: (s) => progress.setStage(s),
           onDetector: (e, names) => progress.detectorEvent(e, names),
         });
-        progress.finish();
-        if (!o.quiet) console.log(formatHuntSummary(summary));
       } finally {
         progress.finish();
       }
+      if (!o.quiet) console.log(formatHuntSummary(summary));
     },
   );
 

@@ -33,19 +33,6 @@ export function fromRows(rows: readonly (readonly number[])[]): Matrix {
   return matrix(rows.length, cols, out);
 }
 
-/** A copy of column j. */
-export function column(X: Matrix, j: number): Float64Array {
-  const out = new Float64Array(X.rows);
-  const { data, cols } = X;
-  for (let i = 0; i < X.rows; i++) out[i] = data[i * cols + j];
-  return out;
-}
-
-/** A view of row i (no copy). */
-export function row(X: Matrix, i: number): Float64Array {
-  return X.data.subarray(i * X.cols, (i + 1) * X.cols);
-}
-
 /** A new matrix holding the given rows of X, in the given order. */
 export function takeRows(X: Matrix, indices: ArrayLike<number>): Matrix {
   const { cols } = X;

@@ -30,7 +30,6 @@ export function summarise(nn: Neighbours, method: Method): Float64Array {
   const { k, distances } = nn;
   const m = distances.length / k;
   const out = new Float64Array(m);
-  const row = new Float64Array(k);
   for (let i = 0; i < m; i++) {
     const base = i * k;
     if (method === "largest") out[i] = distances[base + k - 1];
@@ -40,8 +39,8 @@ export function summarise(nn: Neighbours, method: Method): Float64Array {
       out[i] = s / k;
     } else {
       // distances are sorted: NumPy's median of k sorted values
-      row.set(distances.subarray(base, base + k));
-      out[i] = k % 2 === 1 ? row[(k - 1) >> 1] : (row[k / 2 - 1] + row[k / 2]) / 2;
+      const mid = base + (k >> 1);
+      out[i] = k % 2 === 1 ? distances[mid] : (distances[mid - 1] + distances[mid]) / 2;
     }
   }
   return out;

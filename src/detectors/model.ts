@@ -27,14 +27,24 @@ export interface Model {
 
 /** Fits a detector by name on X. The detector is untouched; a new model is returned. */
 export function fit(detector: string | AnyDetector, X: Matrix, rawParams: unknown = {}): Model {
+  const { def, params } = prepareFit(detector, X, rawParams);
+  const fitted = def.fit(X, params);
+  const trainingScores = fitted.trainingScores ?? def.score(fitted.state, X, params);
+  return finishModel(def.name, params, X.cols, fitted.state, trainingScores);
+}
+
+/** The detector and validated params of a fit, after checking the training data. */
+export function prepareFit(
+  detector: string | AnyDetector,
+  X: Matrix,
+  rawParams: unknown,
+): { def: AnyDetector; params: Record<string, unknown> } {
   const def = typeof detector === "string" ? getDetector(detector) : detector;
   const params = resolveParams(def, rawParams);
   if (X.rows < 1) throw new ShapeError(`${def.name}: cannot fit on zero rows`);
   if (X.cols < 1) throw new ShapeError(`${def.name}: cannot fit on zero features`);
   assertFinite(X, "training data");
-  const fitted = def.fit(X, params);
-  const trainingScores = fitted.trainingScores ?? def.score(fitted.state, X, params);
-  return finishModel(def.name, params, X.cols, fitted.state, trainingScores);
+  return { def, params };
 }
 
 /** A model from its parts: the threshold follows from the training scores. */

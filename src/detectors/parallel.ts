@@ -7,11 +7,10 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { assertFinite, matrix, type Matrix } from "../core/matrix.js";
-import { ShapeError } from "../core/errors.js";
-import { resolveParams, type AnyDetector } from "./contract.js";
+import { matrix, type Matrix } from "../core/matrix.js";
+import type { AnyDetector } from "./contract.js";
 import { getDetector } from "./registry.js";
-import { checkScorable, finishModel, score, type Model } from "./model.js";
+import { checkScorable, finishModel, prepareFit, score, type Model } from "./model.js";
 import type { PoolJob, PoolReply } from "./score-worker.js";
 
 /**
@@ -218,11 +217,7 @@ export async function fitAsync(
   rawParams: unknown = {},
   options: ParallelOptions = {},
 ): Promise<Model> {
-  const def = typeof detector === "string" ? getDetector(detector) : detector;
-  const params = resolveParams(def, rawParams);
-  if (X.rows < 1 || X.cols < 1)
-    throw new ShapeError(`${def.name}: cannot fit on ${X.rows} × ${X.cols}`);
-  assertFinite(X, "training data");
+  const { def, params } = prepareFit(detector, X, rawParams);
   // Workers find detectors by name, so only registered ones can run there.
   const small = X.rows < (options.minRows ?? PARALLEL_MIN_ROWS) || !isRegistered(def);
   if (!small && def.mergeFeatureStates !== undefined && X.cols > 1) {

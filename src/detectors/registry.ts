@@ -3,7 +3,7 @@
  */
 import { z } from "zod";
 import { ParamError } from "../core/errors.js";
-import { resolveParams, type AnyDetector } from "./contract.js";
+import type { AnyDetector } from "./contract.js";
 import { copod } from "./copod.js";
 import { ecod } from "./ecod.js";
 import { hbos } from "./hbos.js";
@@ -63,12 +63,4 @@ export function describeParams(def: AnyDetector): ParamDoc[] {
     default: prop.default,
     description: prop.description ?? "",
   }));
-}
-
-/** A detector's params validated, with defaults filled in (throws ParamError). */
-export function resolveParamsFor(
-  name: string,
-  raw: Record<string, unknown>,
-): Record<string, unknown> {
-  return resolveParams(getDetector(name), raw);
 }

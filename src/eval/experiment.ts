@@ -47,8 +47,9 @@ export function runSeed(
     "seed" in def.params.shape && params.seed === undefined
       ? { ...params, seed: split.seed }
       : params;
-  const scaler = fitStandardScaler(takeRows(X, split.train));
-  const train = applyScaler(scaler, takeRows(X, split.train));
+  const rawTrain = takeRows(X, split.train);
+  const scaler = fitStandardScaler(rawTrain);
+  const train = applyScaler(scaler, rawTrain);
   const test = applyScaler(scaler, takeRows(X, split.test));
   const t0 = performance.now();
   const model = fit(def, train, seeded);

@@ -15,7 +15,8 @@ import { createNumericTable } from "../data/append.js";
 import { loadDelimited, numericColumns, requireColumns, toMatrix } from "../data/csv.js";
 import { ident, literal, openDb } from "../data/db.js";
 import { labelsFromScores } from "../detectors/model.js";
-import { getDetector, resolveParamsFor } from "../detectors/registry.js";
+import { getDetector } from "../detectors/registry.js";
+import { resolveParams } from "../detectors/contract.js";
 import { meanRankScore, voteRank } from "../ensemble/combine.js";
 import { runFits, type JobEvent } from "./pool.js";
 
@@ -70,7 +71,7 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
   if (names.length === 0) throw new ParamError("no detectors named");
   const jobs = names.map((name) => ({
     detector: name,
-    params: resolveParamsFor(name, { contamination }),
+    params: resolveParams(getDetector(name), { contamination }),
   }));
   if (options.top !== undefined && !(Number.isInteger(options.top) && options.top > 0)) {
     throw new ParamError(`--top must be a positive whole number, got ${options.top}`);
