@@ -24,7 +24,7 @@ export const PARALLEL_MIN_ROWS = 200_000;
  * (two scoreAsync at once) each get their own reply; the thread is ref'd only while it has jobs
  * in flight. If it dies, its pending jobs fail and it is replaced.
  */
-class PoolWorker {
+export class PoolWorker {
   private worker: Worker;
   private readonly pending = new Map<number, (reply: PoolReply) => void>();
   private nextId = 0;
@@ -71,7 +71,7 @@ class PoolWorker {
 
 let pool: PoolWorker[] | undefined;
 
-function workers(): PoolWorker[] {
+export function workers(): PoolWorker[] {
   if (pool === undefined) {
     const url = new URL("./score-worker.js", import.meta.url);
     pool = Array.from({ length: Math.max(1, availableParallelism()) }, () => new PoolWorker(url));
@@ -108,7 +108,7 @@ function sharedState(state: unknown): unknown {
   return out;
 }
 
-function sharedMatrix(X: Matrix): Matrix {
+export function sharedMatrix(X: Matrix): Matrix {
   if (X.data.buffer instanceof SharedArrayBuffer) return X;
   return matrix(X.rows, X.cols, shared(X.data));
 }

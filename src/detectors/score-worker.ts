@@ -1,5 +1,6 @@
 /**
- * Worker thread of the parallel pool. Two jobs:
+ * Worker thread of the parallel pool. Three jobs:
+ * - `fit`: one detector fitted on a whole shared matrix (the hunt runs its panel this way);
  * - `score`: rows [start, end) of a shared matrix through a detector's pure `score`, written
  *   into a shared output;
  * - `fitFeatures`: single-feature fits of a separable detector for features [start, end),
@@ -7,7 +8,9 @@
  */
 import { parentPort } from "node:worker_threads";
 import { matrix } from "../core/matrix.js";
+import { performance } from "node:perf_hooks";
 import { getDetector } from "./registry.js";
+import { fit, saveModel } from "./model.js";
 
 export interface ScoreJob {
   readonly kind: "score";
@@ -32,12 +35,43 @@ export interface FitFeaturesJob {
   readonly end: number;
 }
 
-export type PoolJob = ScoreJob | FitFeaturesJob;
+export interface FitJob {
+  readonly kind: "fit";
+  readonly detector: string;
+  readonly params: Record<string, unknown>;
+  readonly data: Float64Array;
+  readonly rows: number;
+  readonly cols: number;
+  /** Send back the saved model too. */
+  readonly keepModel: boolean;
+}
+
+export type PoolJob = ScoreJob | FitFeaturesJob | FitJob;
 
 export type PoolReply =
-  { ok: true; states?: unknown[]; contributions?: Float64Array[] } | { ok: false; error: string };
+  | {
+      ok: true;
+      states?: unknown[];
+      contributions?: Float64Array[];
+      trainingScores?: Float64Array;
+      threshold?: number;
+      seconds?: number;
+      model?: string;
+    }
+  | { ok: false; error: string; errorName?: string };
 
 function run(job: PoolJob): PoolReply {
+  if (job.kind === "fit") {
+    const t0 = performance.now();
+    const model = fit(job.detector, matrix(job.rows, job.cols, job.data), job.params);
+    return {
+      ok: true,
+      trainingScores: model.trainingScores,
+      threshold: model.threshold,
+      seconds: (performance.now() - t0) / 1000,
+      model: job.keepModel ? saveModel(model) : undefined,
+    };
+  }
   const def = getDetector(job.detector);
   if (job.kind === "score") {
     const X = matrix(
@@ -73,9 +107,12 @@ parentPort?.on("message", ({ id, job }: { id: number; job: PoolJob }) => {
   try {
     reply = run(job);
   } catch (e) {
-    reply = { ok: false, error: (e as Error).message };
+    reply = { ok: false, error: (e as Error).message, errorName: (e as Error).name };
   }
-  const transfer =
-    reply.ok && reply.contributions ? reply.contributions.map((c) => c.buffer as ArrayBuffer) : [];
+  const transfer: ArrayBuffer[] = [];
+  if (reply.ok) {
+    for (const c of reply.contributions ?? []) transfer.push(c.buffer as ArrayBuffer);
+    if (reply.trainingScores) transfer.push(reply.trainingScores.buffer as ArrayBuffer);
+  }
   parentPort!.postMessage({ id, reply }, transfer);
 });
