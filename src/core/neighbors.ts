@@ -24,9 +24,9 @@ export interface Neighbours {
 }
 
 /**
- * Up to this many features the KD-tree is used. At 10 features it visits most leaves (20k
- * Gaussian rows: 7.7 s against 5.2 s for brute force), but it scales better with rows (100k:
- * 46 s against about 100 s), so it stays the choice until a faster index lands.
+ * Up to this many features the KD-tree is used. At 10 features it visits most leaves (one-off
+ * measurement, 20k Gaussian rows: 7.7 s against 5.2 s for brute force), but it scales better
+ * with rows (100k: 46 s against about 100 s), so it stays the choice until a faster index lands.
  */
 const TREE_MAX_FEATURES = 16;
 const LEAF_SIZE = 32;

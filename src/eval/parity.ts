@@ -13,7 +13,7 @@
  *
  * Stochastic detectors are compared by their expected ROC AUC: the mean over REPEATS forests per
  * split (seeds s, s + 1000, ...), since one draw of 100 trees on a few hundred rows varies by
- * more than the band (vertebral: sd 0.015 between draws). The single seed-matched draw is
+ * more than the band (one-off measurement on vertebral: sd 0.015 between draws). The single seed-matched draw is
  * printed too.
  */
 import { performance } from "node:perf_hooks";
@@ -49,10 +49,9 @@ const KNOWN_FIXTURE_DEVIATIONS: Record<string, string> = {
   "mnist pca":
     "25 constant features: PyOD divides by rounding-noise singular values (see arrhythmia)",
   "breastw lof":
-    "duplicated rows: 217 of 409 training rows have their k-th and (k+1)-th neighbours at the same distance; we break such ties by row index, scikit-learn's KD-tree by visiting order, so LOF averages over different (equally near) neighbours",
+    "duplicated rows: many training rows have their k-th and (k+1)-th neighbours at the same distance; we break such ties by row index, scikit-learn's KD-tree by visiting order, so LOF averages over different (equally near) neighbours",
   "breastw lof_35": "ties at the k-th neighbour distance (see breastw lof)",
-  "thyroid lof":
-    "ties at the k-th neighbour distance for 69 of 2263 training rows (see breastw lof)",
+  "thyroid lof": "ties at the k-th neighbour distance (see breastw lof)",
   "thyroid lof_35": "ties at the k-th neighbour distance (see breastw lof)",
 };
 
