@@ -1,21 +1,27 @@
 /**
- * PyOD's batch-dependent scoring for ECOD and COPOD, reproduced for verification only: PyOD
- * scores new rows by refitting on train + new rows together and reading off the new rows'
- * in-sample scores. anomalog's ecod/copod never do this (a row's score must not depend on its
- * batch); parity uses it to show that where our test-set ROC AUC differs from PyOD's, the
- * difference is the pooling and not the detector.
+ * PyOD's batch-dependent scoring of new rows, reproduced for verification only. anomalog's
+ * detectors never do this (a row's score must not depend on its batch); parity uses it to show
+ * that where our test-set ROC AUC differs from PyOD's, the difference is the batch and not the
+ * detector.
+ * - "pooled" (PyOD's ECOD, COPOD): refit on train + new rows together and read off the new
+ *   rows' in-sample scores.
+ * - "batch" (PyOD's COF, SOD): score the new rows among themselves only, as if they were the
+ *   training set; the training data plays no part.
  */
 import { matrix, type Matrix } from "../core/matrix.js";
 import { fit } from "../detectors/model.js";
 
-export function pooledScores(
-  detector: "ecod" | "copod",
+export function replayedScores(
+  mode: "pooled" | "batch",
+  detector: string,
+  params: Record<string, unknown>,
   train: Matrix,
   test: Matrix,
 ): Float64Array {
+  if (mode === "batch") return fit(detector, test, params).trainingScores;
   const data = new Float64Array(train.data.length + test.data.length);
   data.set(train.data);
   data.set(test.data, train.data.length);
-  const model = fit(detector, matrix(train.rows + test.rows, train.cols, data));
+  const model = fit(detector, matrix(train.rows + test.rows, train.cols, data), params);
   return model.trainingScores.slice(train.rows);
 }
