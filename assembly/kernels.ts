@@ -133,3 +133,178 @@ export function argsortF64(values: usize, n: i32, order: usize, scratch: usize, 
     store<u64>(values + (i << 3), (key >> 63) != 0 ? key & 0x7fffffffffffffff : ~key);
   }
 }
+
+// ---- Exact k-nearest neighbours -------------------------------------------------------------
+// Both searches keep, per query, the k best (squared distance, index) pairs sorted ascending,
+// ties by index, in `topD` (f64 × k) and `topI` (i32 × k); a candidate equal to the worst in
+// distance enters only with a smaller index, so results do not depend on visiting order.
+
+// Squared Euclidean distance, two features per instruction (lanes sum even and odd features).
+// @ts-ignore: decorator
+@inline
+function squaredDistance(x: usize, y: usize, d: i32): f64 {
+  let s = f64x2.splat(0);
+  const even = <usize>(d & ~1) << 3;
+  for (let o: usize = 0; o < even; o += 16) {
+    const e = f64x2.sub(v128.load(x + o), v128.load(y + o));
+    s = f64x2.add(s, f64x2.mul(e, e));
+  }
+  let r = hsum(s);
+  if (d & 1) {
+    const e = load<f64>(x + even) - load<f64>(y + even);
+    r += e * e;
+  }
+  return r;
+}
+
+// Inserts (d2, index) into a full-or-filling sorted top-k list of `size` entries; returns the new size.
+function offer(topD: usize, topI: usize, k: i32, size: i32, d2: f64, index: i32): i32 {
+  if (size == k) {
+    const wd = load<f64>(topD + (<usize>(k - 1) << 3));
+    if (d2 > wd || (d2 == wd && index > load<i32>(topI + (<usize>(k - 1) << 2)))) return size;
+  }
+  let pos = size < k ? size : k - 1;
+  const grown = size < k ? size + 1 : size;
+  while (pos > 0) {
+    const pd = load<f64>(topD + (<usize>(pos - 1) << 3));
+    if (pd < d2 || (pd == d2 && load<i32>(topI + (<usize>(pos - 1) << 2)) < index)) break;
+    store<f64>(topD + (<usize>pos << 3), pd);
+    store<i32>(topI + (<usize>pos << 2), load<i32>(topI + (<usize>(pos - 1) << 2)));
+    pos--;
+  }
+  store<f64>(topD + (<usize>pos << 3), d2);
+  store<i32>(topI + (<usize>pos << 2), index);
+  return grown;
+}
+
+// Squared distance from the query at q to the box [lower, upper] (d features each).
+// @ts-ignore: decorator
+@inline
+function boxDistance(q: usize, lower: usize, upper: usize, d: i32): f64 {
+  let s = f64x2.splat(0);
+  const zero = f64x2.splat(0);
+  const even = <usize>(d & ~1) << 3;
+  for (let o: usize = 0; o < even; o += 16) {
+    const v = v128.load(q + o);
+    const e = f64x2.max(f64x2.max(f64x2.sub(v128.load(lower + o), v), f64x2.sub(v, v128.load(upper + o))), zero);
+    s = f64x2.add(s, f64x2.mul(e, e));
+  }
+  let r = hsum(s);
+  if (d & 1) {
+    const v = load<f64>(q + even);
+    const lo = load<f64>(lower + even);
+    const hi = load<f64>(upper + even);
+    const e = v < lo ? lo - v : v > hi ? v - hi : 0;
+    r += e * e;
+  }
+  return r;
+}
+
+// KD-tree search. The tree's rows are `points` (n × d, in tree order) with original indices
+// `rowIndex`; node i covers tree rows [nodeStart[i], nodeEnd[i]), its children are nodeLeft[i]
+// and nodeLeft[i] + 1 (−1 for a leaf), its bounding box lower/upper (nodes × d). Queries are m
+// rows at `queries`; `selfFirst` ≥ 0 means query i is tree row selfFirst + i and excludes itself.
+// Writes distances (not squared) and original indices, query-major, k per query. `stack` needs
+// 12 bytes per tree level (64 levels are plenty).
+export function kdTreeSearch(
+  points: usize, rowIndex: usize, nodeStart: usize, nodeEnd: usize, nodeLeft: usize,
+  lower: usize, upper: usize, d: i32, queries: usize, m: i32, selfFirst: i32, k: i32,
+  outD: usize, outI: usize, topD: usize, topI: usize, stackNode: usize, stackBound: usize,
+): void {
+  const rowBytes = <usize>d << 3;
+  for (let qi = 0; qi < m; qi++) {
+    const q = queries + <usize>qi * rowBytes;
+    const self = selfFirst >= 0 ? selfFirst + qi : -1;
+    let size = 0;
+    let worst = Infinity;
+    let sp = 0;
+    store<i32>(stackNode, 0);
+    store<f64>(stackBound, boxDistance(q, lower, upper, d));
+    sp = 1;
+    while (sp > 0) {
+      sp--;
+      const node = load<i32>(stackNode + (<usize>sp << 2));
+      const bound = load<f64>(stackBound + (<usize>sp << 3));
+      if (bound > worst) continue;
+      const left = load<i32>(nodeLeft + (<usize>node << 2));
+      if (left < 0) {
+        const end = load<i32>(nodeEnd + (<usize>node << 2));
+        for (let i = load<i32>(nodeStart + (<usize>node << 2)); i < end; i++) {
+          if (i == self) continue;
+          const d2 = squaredDistance(points + <usize>i * rowBytes, q, d);
+          if (d2 > worst) continue;
+          size = offer(topD, topI, k, size, d2, load<i32>(rowIndex + (<usize>i << 2)));
+          if (size == k) worst = load<f64>(topD + (<usize>(k - 1) << 3));
+        }
+        continue;
+      }
+      const right = left + 1;
+      const bl = boxDistance(q, lower + <usize>left * rowBytes, upper + <usize>left * rowBytes, d);
+      const br = boxDistance(q, lower + <usize>right * rowBytes, upper + <usize>right * rowBytes, d);
+      // The nearer child goes on top of the stack, so it is searched first.
+      const nearFirst = bl <= br;
+      store<i32>(stackNode + (<usize>sp << 2), nearFirst ? right : left);
+      store<f64>(stackBound + (<usize>sp << 3), nearFirst ? br : bl);
+      sp++;
+      store<i32>(stackNode + (<usize>sp << 2), nearFirst ? left : right);
+      store<f64>(stackBound + (<usize>sp << 3), nearFirst ? bl : br);
+      sp++;
+    }
+    writeNeighbours(topD, topI, k, outD + (<usize>qi * <usize>k << 3), outI + (<usize>qi * <usize>k << 2));
+  }
+}
+
+function writeNeighbours(topD: usize, topI: usize, k: i32, outD: usize, outI: usize): void {
+  for (let c = 0; c < k; c++) {
+    store<f64>(outD + (<usize>c << 3), Math.sqrt(load<f64>(topD + (<usize>c << 3))));
+    store<i32>(outI + (<usize>c << 2), load<i32>(topI + (<usize>c << 2)));
+  }
+}
+
+// Blocked brute force for many features. `centredRef`/`centredQueries` are the rows minus the
+// reference mean (so ‖q‖² + ‖r‖² − 2 q·r keeps its digits), with squared norms refNorm/queryNorm;
+// the product form only filters: each row that could be among the k nearest, allowing `slack`
+// (relative rounding bound), is measured exactly on the original rows `ref`/`originalQueries`.
+// `selfFirst` ≥ 0: query i is reference row selfFirst + i and excludes itself. Scratch: `dots`
+// for blockQ × blockR products, topD/topI for blockQ × k entries, sizes for blockQ i32.
+export function bruteForceSearch(
+  ref: usize, centredRef: usize, refNorm: usize, n: i32,
+  originalQueries: usize, centredQueries: usize, queryNorm: usize, m: i32,
+  d: i32, selfFirst: i32, k: i32, slack: f64, outD: usize, outI: usize,
+  dots: usize, blockQ: i32, blockR: i32, topD: usize, topI: usize, sizes: usize,
+): void {
+  const rowBytes = <usize>d << 3;
+  const kd = <usize>k << 3;
+  const ki = <usize>k << 2;
+  for (let q0 = 0; q0 < m; q0 += blockQ) {
+    const qn = min(blockQ, m - q0);
+    memory.fill(sizes, 0, <usize>qn << 2);
+    for (let r0 = 0; r0 < n; r0 += blockR) {
+      const rn = min(blockR, n - r0);
+      multiplyABt(centredQueries + <usize>q0 * rowBytes, qn, centredRef + <usize>r0 * rowBytes, rn, d, dots);
+      for (let i = 0; i < qn; i++) {
+        const qi = q0 + i;
+        const self = selfFirst >= 0 ? selfFirst + qi : -1;
+        const qNorm = load<f64>(queryNorm + (<usize>qi << 3));
+        const tD = topD + <usize>i * kd;
+        const tI = topI + <usize>i * ki;
+        let size = load<i32>(sizes + (<usize>i << 2));
+        let worst = size == k ? load<f64>(tD + kd - 8) : Infinity;
+        const row = dots + (<usize>(i * rn) << 3);
+        for (let j = 0; j < rn; j++) {
+          const r = r0 + j;
+          const rNorm = load<f64>(refNorm + (<usize>r << 3));
+          const approx = qNorm + rNorm - 2 * load<f64>(row + (<usize>j << 3));
+          if (approx > worst + slack * (qNorm + rNorm) || r == self) continue;
+          const d2 = squaredDistance(originalQueries + <usize>qi * rowBytes, ref + <usize>r * rowBytes, d);
+          size = offer(tD, tI, k, size, d2, r);
+          if (size == k) worst = load<f64>(tD + kd - 8);
+        }
+        store<i32>(sizes + (<usize>i << 2), size);
+      }
+    }
+    for (let i = 0; i < qn; i++) {
+      writeNeighbours(topD + <usize>i * kd, topI + <usize>i * ki, k, outD + <usize>(q0 + i) * kd, outI + <usize>(q0 + i) * ki);
+    }
+  }
+}

@@ -1,7 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { matrix, type Matrix } from "./matrix.js";
-import { kNearest } from "./neighbors.js";
+import { buildIndex, kNearest } from "./neighbors.js";
+import { withDb } from "../data/db.js";
+import { readNumericCsv } from "../data/csv.js";
+import { hasShared, oddsDatasets } from "../eval/reference.js";
 import { Random } from "./random.js";
 
 /** Reference answer: every distance computed, sorted by (distance, index). */
@@ -88,3 +91,67 @@ test("brute force stays exact on large feature values (epoch seconds)", () => {
   assert.deepEqual(Array.from(got.indices), expected.indices);
   got.distances.forEach((v, i) => assert.equal(v, expected.distances[i]));
 });
+
+/**
+ * Same neighbours up to distance ties: distances agree to rounding, and every neighbour strictly
+ * nearer than a query's k-th distance is the same row.
+ */
+function assertSameNeighbours(
+  got: { distances: Float64Array; indices: Int32Array },
+  expected: { distances: number[]; indices: number[] },
+  k: number,
+  queries: number,
+): void {
+  for (let q = 0; q < queries; q++) {
+    const kth = expected.distances[q * k + k - 1];
+    for (let c = 0; c < k; c++) {
+      const e = expected.distances[q * k + c];
+      assert.ok(Math.abs(got.distances[q * k + c] - e) <= 1e-12 * (1 + e), `query ${q}`);
+      if (e < kth * (1 - 1e-12))
+        assert.equal(got.indices[q * k + c], expected.indices[q * k + c], `query ${q}`);
+    }
+  }
+}
+
+test("KD-tree with many levels: same neighbours as computing every distance", () => {
+  const rng = new Random(8);
+  const R = randomMatrix(6000, 6, rng, false);
+  const head = matrix(200, 6, R.data.subarray(0, 1200));
+  const self = kNearest(R, 10);
+  const expected = naive(R, 10);
+  // The self-query of the first 200 rows, from the full answer.
+  assertSameNeighbours(self, expected, 10, 200);
+  assertSameNeighbours(kNearest(R, 10, head), naive(R, 10, head), 10, 200);
+});
+
+test("a self-query cut into parts gives the whole answer", () => {
+  const rng = new Random(9);
+  for (const cols of [5, 30]) {
+    const R = randomMatrix(900, cols, rng, true);
+    const whole = kNearest(R, 4);
+    const index = buildIndex(R);
+    const out = { distances: new Float64Array(900 * 4), indices: new Int32Array(900 * 4) };
+    for (const [s, e] of [
+      [0, 1],
+      [1, 450],
+      [450, 900],
+    ])
+      index.selfQuery(4, s, e, out);
+    assert.deepEqual(Array.from(out.indices), Array.from(whole.indices));
+    assert.deepEqual(Array.from(out.distances), Array.from(whole.distances));
+  }
+});
+
+for (const [name, k] of [
+  ["breastw", 20], // 9 features, many duplicated rows: the KD-tree
+  ["ionosphere", 5], // 33 features: brute force
+] as const) {
+  test(`real data (${name}): same neighbours as computing every distance`, async (t) => {
+    if (!hasShared()) return t.skip("shared data not available");
+    const ds = oddsDatasets().find((d) => d.name === name)!;
+    const { X } = await withDb((db) => readNumericCsv(db, ds.file, { label: "label" }));
+    assertSameNeighbours(kNearest(X, k), naive(X, k), k, X.rows);
+    const queries = matrix(50, X.cols, X.data.subarray(0, 50 * X.cols));
+    assertSameNeighbours(kNearest(X, k, queries), naive(X, k, queries), k, 50);
+  });
+}

@@ -23,6 +23,48 @@ interface KernelExports {
   readonly memory: WasmMemory;
   multiplyABt(a: number, n: number, b: number, k: number, d: number, out: number): void;
   argsortF64(values: number, n: number, order: number, scratch: number, counts: number): void;
+  kdTreeSearch(
+    points: number,
+    rowIndex: number,
+    nodeStart: number,
+    nodeEnd: number,
+    nodeLeft: number,
+    lower: number,
+    upper: number,
+    d: number,
+    queries: number,
+    m: number,
+    selfFirst: number,
+    k: number,
+    outD: number,
+    outI: number,
+    topD: number,
+    topI: number,
+    stackNode: number,
+    stackBound: number,
+  ): void;
+  bruteForceSearch(
+    ref: number,
+    centredRef: number,
+    refNorm: number,
+    n: number,
+    originalQueries: number,
+    centredQueries: number,
+    queryNorm: number,
+    m: number,
+    d: number,
+    selfFirst: number,
+    k: number,
+    slack: number,
+    outD: number,
+    outI: number,
+    dots: number,
+    blockQ: number,
+    blockR: number,
+    topD: number,
+    topI: number,
+    sizes: number,
+  ): void;
 }
 
 const WASM_FILE = new URL("../kernels.wasm", import.meta.url);
@@ -161,4 +203,208 @@ export function multiplyABtView(
   new Float64Array(w.memory.buffer, bAt, k * d).set(B.subarray(0, k * d));
   w.multiplyABt(aAt, n, bAt, k, d, outAt);
   return new Float64Array(w.memory.buffer, outAt, n * k);
+}
+
+/** Bump allocation of 8-byte-aligned regions from the start of kernel memory. */
+class Layout {
+  private end: number;
+  constructor(private readonly w: KernelExports) {
+    this.end = heapStart;
+  }
+  /** Reserves `bytes` and returns their offset. */
+  take(bytes: number): number {
+    const at = this.end;
+    this.end += Math.ceil(bytes / 8) * 8;
+    return at;
+  }
+  f64(values: Float64Array): number {
+    const at = this.take(values.byteLength);
+    this.commit();
+    new Float64Array(this.w.memory.buffer, at, values.length).set(values);
+    return at;
+  }
+  i32(values: Int32Array): number {
+    const at = this.take(values.byteLength);
+    this.commit();
+    new Int32Array(this.w.memory.buffer, at, values.length).set(values);
+    return at;
+  }
+  /** Grows the memory to cover everything taken so far. */
+  commit(): void {
+    reserve(this.w, this.end - heapStart);
+  }
+}
+
+/** A KD-tree as flat arrays (see kdTreeSearch in assembly/kernels.ts for their meaning). */
+export interface FlatKdTree {
+  readonly d: number;
+  readonly points: Float64Array;
+  readonly rowIndex: Int32Array;
+  readonly nodeStart: Int32Array;
+  readonly nodeEnd: Int32Array;
+  readonly nodeLeft: Int32Array;
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
+}
+
+/** Queries per kernel call: bounds the output buffers in kernel memory. */
+const QUERY_CHUNK = 8192;
+const STACK_ENTRIES = 256;
+
+/**
+ * k nearest tree rows of each query row, on the kernel. With `selfFirst` ≥ 0 the queries are
+ * tree rows selfFirst, selfFirst + 1, … (not copied) and each excludes itself. `onChunk`
+ * receives each chunk's distances and indices (views into kernel memory, valid during the call).
+ */
+export function kdTreeSearchWasm(
+  tree: FlatKdTree,
+  k: number,
+  queries: Float64Array | undefined,
+  selfFirst: number,
+  m: number,
+  onChunk: (first: number, count: number, distances: Float64Array, indices: Int32Array) => void,
+): void {
+  const w = load();
+  const { d } = tree;
+  const mem = new Layout(w);
+  const points = mem.f64(tree.points);
+  const rowIndex = mem.i32(tree.rowIndex);
+  const nodeStart = mem.i32(tree.nodeStart);
+  const nodeEnd = mem.i32(tree.nodeEnd);
+  const nodeLeft = mem.i32(tree.nodeLeft);
+  const lower = mem.f64(tree.lower);
+  const upper = mem.f64(tree.upper);
+  const stackNode = mem.take(STACK_ENTRIES * 4);
+  const stackBound = mem.take(STACK_ENTRIES * 8);
+  const topD = mem.take(k * 8);
+  const topI = mem.take(k * 4);
+  const chunk = Math.min(QUERY_CHUNK, m);
+  const queryAt = queries === undefined ? 0 : mem.take(chunk * d * 8);
+  const outD = mem.take(chunk * k * 8);
+  const outI = mem.take(chunk * k * 4);
+  mem.commit();
+  for (let first = 0; first < m; first += chunk) {
+    const count = Math.min(chunk, m - first);
+    let at: number;
+    if (queries === undefined) {
+      at = points + (selfFirst + first) * d * 8;
+    } else {
+      new Float64Array(w.memory.buffer, queryAt, count * d).set(
+        queries.subarray(first * d, (first + count) * d),
+      );
+      at = queryAt;
+    }
+    w.kdTreeSearch(
+      points,
+      rowIndex,
+      nodeStart,
+      nodeEnd,
+      nodeLeft,
+      lower,
+      upper,
+      d,
+      at,
+      count,
+      queries === undefined ? selfFirst + first : -1,
+      k,
+      outD,
+      outI,
+      topD,
+      topI,
+      stackNode,
+      stackBound,
+    );
+    onChunk(
+      first,
+      count,
+      new Float64Array(w.memory.buffer, outD, count * k),
+      new Int32Array(w.memory.buffer, outI, count * k),
+    );
+  }
+  release();
+}
+
+/** Rows of the reference needed by bruteForceSearchWasm, prepared once. */
+export interface BruteForceReference {
+  readonly d: number;
+  readonly rows: number;
+  readonly original: Float64Array;
+  readonly centred: Float64Array;
+  readonly norms: Float64Array;
+}
+
+const BLOCK_Q = 64;
+const BLOCK_R = 1024;
+
+/**
+ * k nearest reference rows of each query row by blocked brute force on the kernel (see
+ * bruteForceSearch in assembly/kernels.ts). Queries come as original and centred rows with
+ * their squared norms; `selfFirst` ≥ 0 makes query i reference row selfFirst + i, excluded.
+ */
+export function bruteForceSearchWasm(
+  ref: BruteForceReference,
+  queries: BruteForceReference,
+  k: number,
+  selfFirst: number,
+  slack: number,
+  onChunk: (first: number, count: number, distances: Float64Array, indices: Int32Array) => void,
+): void {
+  const w = load();
+  const { d } = ref;
+  const m = queries.rows;
+  const mem = new Layout(w);
+  const original = mem.f64(ref.original);
+  const centred = mem.f64(ref.centred);
+  const norms = mem.f64(ref.norms);
+  const dots = mem.take(BLOCK_Q * BLOCK_R * 8);
+  const topD = mem.take(BLOCK_Q * k * 8);
+  const topI = mem.take(BLOCK_Q * k * 4);
+  const sizes = mem.take(BLOCK_Q * 4);
+  const chunk = Math.min(QUERY_CHUNK, m);
+  const qOriginal = mem.take(chunk * d * 8);
+  const qCentred = mem.take(chunk * d * 8);
+  const qNorms = mem.take(chunk * 8);
+  const outD = mem.take(chunk * k * 8);
+  const outI = mem.take(chunk * k * 4);
+  mem.commit();
+  for (let first = 0; first < m; first += chunk) {
+    const count = Math.min(chunk, m - first);
+    const buf = w.memory.buffer;
+    new Float64Array(buf, qOriginal, count * d).set(
+      queries.original.subarray(first * d, (first + count) * d),
+    );
+    new Float64Array(buf, qCentred, count * d).set(
+      queries.centred.subarray(first * d, (first + count) * d),
+    );
+    new Float64Array(buf, qNorms, count).set(queries.norms.subarray(first, first + count));
+    w.bruteForceSearch(
+      original,
+      centred,
+      norms,
+      ref.rows,
+      qOriginal,
+      qCentred,
+      qNorms,
+      count,
+      d,
+      selfFirst >= 0 ? selfFirst + first : -1,
+      k,
+      slack,
+      outD,
+      outI,
+      dots,
+      BLOCK_Q,
+      BLOCK_R,
+      topD,
+      topI,
+      sizes,
+    );
+    onChunk(
+      first,
+      count,
+      new Float64Array(w.memory.buffer, outD, count * k),
+      new Int32Array(w.memory.buffer, outI, count * k),
+    );
+  }
+  release();
 }

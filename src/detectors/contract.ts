@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import type { Matrix } from "../core/matrix.js";
+import type { Neighbours } from "../core/neighbors.js";
 import { ParamError } from "../core/errors.js";
 
 /** Params every detector has. */
@@ -56,6 +57,15 @@ export interface DetectorDefinition<P extends AnyParamsSchema, S> {
    * state of the fit on all features. Lets a fit run one feature per thread (parallel.ts).
    */
   mergeFeatureStates?(parts: readonly S[]): S;
+  /**
+   * Present on detectors whose fit starts from each training row's k nearest other training rows
+   * (a self-query, src/core/neighbors.ts): the k they need for `rows` training rows, or 0 if
+   * none. `fitFromNeighbours` then finishes the fit from those neighbours, so the query, the
+   * expensive part, can run on every core (parallel.ts). `fit` must give the same result as
+   * `fitFromNeighbours(X, p, kNearest(X, selfNeighbours(X.rows, p)))`.
+   */
+  selfNeighbours?(rows: number, params: z.output<P>): number;
+  fitFromNeighbours?(X: Matrix, params: z.output<P>, nn: Neighbours): FitResult<S>;
   fit(X: Matrix, params: z.output<P>): FitResult<S>;
   score(state: S, X: Matrix, params: z.output<P>): Float64Array;
 }

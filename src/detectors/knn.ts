@@ -5,8 +5,8 @@
  * rows against all training rows. Euclidean distance; exact neighbours (src/core/neighbors.ts).
  */
 import { z } from "zod";
-import { baseParams, defineDetector, f64 } from "./contract.js";
-import { matrix } from "../core/matrix.js";
+import { baseParams, defineDetector, f64, type FitResult } from "./contract.js";
+import { matrix, type Matrix } from "../core/matrix.js";
 import { kNearest, type Neighbours } from "../core/neighbors.js";
 
 export const knnParams = baseParams.extend({
@@ -24,7 +24,7 @@ interface KnnState {
   readonly train: Float64Array;
 }
 
-type Method = z.output<typeof knnParams>["method"];
+type Method = KnnParams["method"];
 
 export function summarise(nn: Neighbours, method: Method): Float64Array {
   const { k, distances } = nn;
@@ -46,6 +46,17 @@ export function summarise(nn: Neighbours, method: Method): Float64Array {
   return out;
 }
 
+type KnnParams = z.output<typeof knnParams>;
+
+/** A training row's neighbours exclude itself; with fewer rows than k + 1, all the others. */
+function neighboursNeeded(rows: number, p: KnnParams): number {
+  return rows < 2 ? 0 : Math.min(p.nNeighbors, rows - 1);
+}
+
+function fitFromNeighbours(X: Matrix, p: KnnParams, nn: Neighbours): FitResult<KnnState> {
+  return { state: { train: X.data.slice() }, trainingScores: summarise(nn, p.method) };
+}
+
 export const knn = defineDetector({
   name: "knn",
   summary: "Distance to the k nearest training rows (largest, mean or median): global outliers.",
@@ -58,12 +69,13 @@ export const knn = defineDetector({
       ? undefined
       : "training rows are truncated";
   },
+  selfNeighbours: neighboursNeeded,
+  fitFromNeighbours,
   fit(X, p) {
-    const state: KnnState = { train: X.data.slice() };
-    if (X.rows < 2) return { state, trainingScores: new Float64Array(X.rows) };
-    // A training row's neighbours exclude itself; with fewer rows than k + 1, all the others.
-    const nn = kNearest(X, Math.min(p.nNeighbors, X.rows - 1));
-    return { state, trainingScores: summarise(nn, p.method) };
+    const k = neighboursNeeded(X.rows, p);
+    if (k === 0)
+      return { state: { train: X.data.slice() }, trainingScores: new Float64Array(X.rows) };
+    return fitFromNeighbours(X, p, kNearest(X, k));
   },
   score(state, X, p) {
     const reference = matrix(state.train.length / X.cols, X.cols, state.train);

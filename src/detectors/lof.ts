@@ -6,7 +6,7 @@
  * 1e-10 as scikit-learn. Training rows are scored without themselves; k is capped at rows − 1.
  */
 import { z } from "zod";
-import { baseParams, defineDetector, f64 } from "./contract.js";
+import { baseParams, defineDetector, f64, type FitResult } from "./contract.js";
 import { matrix, type Matrix } from "../core/matrix.js";
 import { kNearest, type Neighbours } from "../core/neighbors.js";
 
@@ -59,6 +59,24 @@ function factors(
   return out;
 }
 
+type LofParams = z.output<typeof lofParams>;
+
+function neighboursNeeded(rows: number, p: LofParams): number {
+  return rows < 2 ? 0 : Math.min(p.nNeighbors, rows - 1);
+}
+
+function fitFromNeighbours(X: Matrix, _p: LofParams, nn: Neighbours): FitResult<LofState> {
+  const n = X.rows;
+  const k = nn.k;
+  const kDistance = new Float64Array(n);
+  for (let i = 0; i < n; i++) kDistance[i] = nn.distances[i * k + k - 1];
+  const density = densities(nn, kDistance);
+  return {
+    state: { train: X.data.slice(), kDistance, density },
+    trainingScores: factors(nn, density, density),
+  };
+}
+
 export const lof = defineDetector({
   name: "lof",
   summary: "Local Outlier Factor: density relative to the neighbours' density (local outliers).",
@@ -74,6 +92,8 @@ export const lof = defineDetector({
       return "per-row arrays do not match the training rows";
     return undefined;
   },
+  selfNeighbours: neighboursNeeded,
+  fitFromNeighbours,
   fit(X: Matrix, p) {
     const n = X.rows;
     if (n < 2) {
@@ -87,13 +107,7 @@ export const lof = defineDetector({
         trainingScores: new Float64Array(n).fill(1),
       };
     }
-    const k = Math.min(p.nNeighbors, n - 1);
-    const nn = kNearest(X, k);
-    const kDistance = new Float64Array(n);
-    for (let i = 0; i < n; i++) kDistance[i] = nn.distances[i * k + k - 1];
-    const density = densities(nn, kDistance);
-    const state: LofState = { train: X.data.slice(), kDistance, density };
-    return { state, trainingScores: factors(nn, density, density) };
+    return fitFromNeighbours(X, p, kNearest(X, neighboursNeeded(n, p)));
   },
   score(state, X, p) {
     const n = state.density.length;

@@ -8,6 +8,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { matrix, type Matrix } from "../core/matrix.js";
+import { checkK, type Neighbours } from "../core/neighbors.js";
 import type { AnyDetector } from "./contract.js";
 import { getDetector } from "./registry.js";
 import { checkScorable, finishModel, prepareFit, score, type Model } from "./model.js";
@@ -18,6 +19,11 @@ import type { PoolJob, PoolReply } from "./score-worker.js";
  * threads alone costs a few hundred milliseconds).
  */
 export const PARALLEL_MIN_ROWS = 200_000;
+/**
+ * The same for detectors built on nearest-neighbour queries, which cost far more per row
+ * (microseconds to milliseconds), so that sharing pays from a few thousand rows.
+ */
+export const NEIGHBOUR_PARALLEL_MIN_ROWS = 5_000;
 
 /**
  * One pool thread. Jobs carry an id and the worker answers each with it, so overlapping calls
@@ -199,18 +205,55 @@ export interface ParallelOptions {
   readonly minRows?: number;
 }
 
+function minRows(def: AnyDetector, options: ParallelOptions): number {
+  return (
+    options.minRows ??
+    (def.selfNeighbours !== undefined ? NEIGHBOUR_PARALLEL_MIN_ROWS : PARALLEL_MIN_ROWS)
+  );
+}
+
 /** As `score`, on every core for large inputs (same numbers). */
 export async function scoreAsync(
   model: Model,
   X: Matrix,
   options: ParallelOptions = {},
 ): Promise<Float64Array> {
-  if (X.rows < (options.minRows ?? PARALLEL_MIN_ROWS)) return score(model, X);
+  const def = getDetector(model.detector);
+  if (X.rows < minRows(def, options)) return score(model, X);
   checkScorable(model, X);
-  return scoreRows(getDetector(model.detector), model.state, model.params, X);
+  return scoreRows(def, model.state, model.params, X);
 }
 
-/** As `fit`, scoring the training rows on every core when the detector leaves that to us. */
+/**
+ * Every row's k nearest other rows (kNearest's self-query), the rows shared out over the pool.
+ * Identical to the single-threaded query: each part is searched in the same index.
+ */
+export async function kNearestAsync(X: Matrix, k: number): Promise<Neighbours> {
+  checkK(X.rows, k, true);
+  const threads = workers();
+  const X2 = sharedMatrix(X);
+  const distances = new Float64Array(new SharedArrayBuffer(X.rows * k * 8));
+  const indices = new Int32Array(new SharedArrayBuffer(X.rows * k * 4));
+  await Promise.all(
+    shares(X.rows, threads.length).map(async ([start, end], t) => {
+      const reply = await threads[t].run({
+        kind: "neighbours",
+        data: X2.data,
+        rows: X.rows,
+        cols: X.cols,
+        k,
+        start,
+        end,
+        distances,
+        indices,
+      });
+      if (!reply.ok) throw new Error(`nearest-neighbour search on a worker failed: ${reply.error}`);
+    }),
+  );
+  return { k, distances: new Float64Array(distances), indices: new Int32Array(indices) };
+}
+
+/** As `fit`, on every core where the detector's definition allows it (same numbers). */
 export async function fitAsync(
   detector: string | AnyDetector,
   X: Matrix,
@@ -219,12 +262,14 @@ export async function fitAsync(
 ): Promise<Model> {
   const { def, params } = prepareFit(detector, X, rawParams);
   // Workers find detectors by name, so only registered ones can run there.
-  const small = X.rows < (options.minRows ?? PARALLEL_MIN_ROWS) || !isRegistered(def);
+  const small = X.rows < minRows(def, options) || !isRegistered(def);
   if (!small && def.mergeFeatureStates !== undefined && X.cols > 1) {
     const { state, trainingScores } = await fitByFeature(def, params, X);
     return finishModel(def.name, params, X.cols, state, trainingScores);
   }
-  const fitted = def.fit(X, params);
+  const k = small ? 0 : (def.selfNeighbours?.(X.rows, params) ?? 0);
+  const fitted =
+    k > 0 ? def.fitFromNeighbours!(X, params, await kNearestAsync(X, k)) : def.fit(X, params);
   const trainingScores =
     fitted.trainingScores ??
     (small ? def.score(fitted.state, X, params) : await scoreRows(def, fitted.state, params, X));

@@ -4,11 +4,15 @@
  * - `score`: rows [start, end) of a shared matrix through a detector's pure `score`, written
  *   into a shared output;
  * - `fitFeatures`: single-feature fits of a separable detector for features [start, end),
- *   returning each feature's state and training-score contribution.
+ *   returning each feature's state and training-score contribution;
+ * - `neighbours`: part [start, end) of a self-query of a shared matrix (every row's k nearest
+ *   other rows), written into shared outputs. Each worker builds the same index (deterministic),
+ *   so the parts fit together exactly.
  */
 import { parentPort } from "node:worker_threads";
 import { matrix } from "../core/matrix.js";
 import { performance } from "node:perf_hooks";
+import { buildIndex } from "../core/neighbors.js";
 import { getDetector } from "./registry.js";
 import { fit, saveModel } from "./model.js";
 
@@ -46,7 +50,19 @@ export interface FitJob {
   readonly keepModel: boolean;
 }
 
-export type PoolJob = ScoreJob | FitFeaturesJob | FitJob;
+export interface NeighboursJob {
+  readonly kind: "neighbours";
+  readonly data: Float64Array;
+  readonly rows: number;
+  readonly cols: number;
+  readonly k: number;
+  readonly start: number;
+  readonly end: number;
+  readonly distances: Float64Array;
+  readonly indices: Int32Array;
+}
+
+export type PoolJob = ScoreJob | FitFeaturesJob | FitJob | NeighboursJob;
 
 export type PoolReply =
   | {
@@ -71,6 +87,11 @@ function run(job: PoolJob): PoolReply {
       seconds: (performance.now() - t0) / 1000,
       model: job.keepModel ? saveModel(model) : undefined,
     };
+  }
+  if (job.kind === "neighbours") {
+    const index = buildIndex(matrix(job.rows, job.cols, job.data));
+    index.selfQuery(job.k, job.start, job.end, job);
+    return { ok: true };
   }
   const def = getDetector(job.detector);
   if (job.kind === "score") {
