@@ -208,8 +208,9 @@ function boxDistance(q: usize, lower: usize, upper: usize, d: i32): f64 {
 // 12 bytes per tree level (64 levels are plenty).
 export function kdTreeSearch(
   points: usize, rowIndex: usize, nodeStart: usize, nodeEnd: usize, nodeLeft: usize,
-  lower: usize, upper: usize, d: i32, queries: usize, m: i32, selfFirst: i32, k: i32,
-  outD: usize, outI: usize, topD: usize, topI: usize, stackNode: usize, stackBound: usize,
+  lower: usize, upper: usize, splitDim: usize, splitValue: usize, d: i32, queries: usize,
+  m: i32, selfFirst: i32, k: i32, outD: usize, outI: usize, topD: usize, topI: usize,
+  stackNode: usize, stackBound: usize,
 ): void {
   const rowBytes = <usize>d << 3;
   for (let qi = 0; qi < m; qi++) {
@@ -219,12 +220,13 @@ export function kdTreeSearch(
     let worst = Infinity;
     let sp = 0;
     store<i32>(stackNode, 0);
-    store<f64>(stackBound, boxDistance(q, lower, upper, d));
+    store<f64>(stackBound, 0);
     sp = 1;
     while (sp > 0) {
       sp--;
       const node = load<i32>(stackNode + (<usize>sp << 2));
-      const bound = load<f64>(stackBound + (<usize>sp << 3));
+      if (load<f64>(stackBound + (<usize>sp << 3)) > worst) continue;
+      const bound = boxDistance(q, lower + <usize>node * rowBytes, upper + <usize>node * rowBytes, d);
       if (bound > worst) continue;
       const left = load<i32>(nodeLeft + (<usize>node << 2));
       if (left < 0) {
@@ -238,16 +240,16 @@ export function kdTreeSearch(
         }
         continue;
       }
-      const right = left + 1;
-      const bl = boxDistance(q, lower + <usize>left * rowBytes, upper + <usize>left * rowBytes, d);
-      const br = boxDistance(q, lower + <usize>right * rowBytes, upper + <usize>right * rowBytes, d);
-      // The nearer child goes on top of the stack, so it is searched first.
-      const nearFirst = bl <= br;
-      store<i32>(stackNode + (<usize>sp << 2), nearFirst ? right : left);
-      store<f64>(stackBound + (<usize>sp << 3), nearFirst ? br : bl);
+      // Both children go on the stack with this node's bound (a valid lower bound, since their
+      // boxes lie inside this one); each child's own box distance is computed only when it is
+      // popped, by then against a tighter k-th distance. The child on the query's side of the
+      // split goes on top, so it is searched first.
+      const goRight = load<f64>(q + (<usize>load<i32>(splitDim + (<usize>node << 2)) << 3)) > load<f64>(splitValue + (<usize>node << 3));
+      store<i32>(stackNode + (<usize>sp << 2), goRight ? left : left + 1);
+      store<f64>(stackBound + (<usize>sp << 3), bound);
       sp++;
-      store<i32>(stackNode + (<usize>sp << 2), nearFirst ? left : right);
-      store<f64>(stackBound + (<usize>sp << 3), nearFirst ? bl : br);
+      store<i32>(stackNode + (<usize>sp << 2), goRight ? left + 1 : left);
+      store<f64>(stackBound + (<usize>sp << 3), bound);
       sp++;
     }
     writeNeighbours(topD, topI, k, outD + (<usize>qi * <usize>k << 3), outI + (<usize>qi * <usize>k << 2));

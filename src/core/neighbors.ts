@@ -89,9 +89,6 @@ class KdTree implements NeighbourIndex {
   readonly rows: number;
   readonly cols: number;
   private readonly flat: FlatKdTree;
-  /** Each inner node's split: rows of its left child have feature splitDim ≤ splitValue. */
-  private readonly splitDim: Int32Array;
-  private readonly splitValue: Float64Array;
 
   constructor(reference: Matrix) {
     const { rows: n, cols: d, data } = reference;
@@ -164,9 +161,9 @@ class KdTree implements NeighbourIndex {
       nodeLeft: Int32Array.from(left),
       lower: Float64Array.from(lower),
       upper: Float64Array.from(upper),
+      splitDim: Int32Array.from(splitDim),
+      splitValue: Float64Array.from(splitValue),
     };
-    this.splitDim = Int32Array.from(splitDim);
-    this.splitValue = Float64Array.from(splitValue);
   }
 
   search(k: number, queries: Matrix): Neighbours {
@@ -194,15 +191,14 @@ class KdTree implements NeighbourIndex {
 
   /** Query rows ordered by the leaf each falls in (counting sort on leaf ids). */
   private leafOrder(queries: Matrix): Int32Array {
-    const { nodeLeft } = this.flat;
+    const { nodeLeft, splitDim, splitValue } = this.flat;
     const { rows: m, cols: d, data } = queries;
     const leafOf = new Int32Array(m);
     const counts = new Int32Array(nodeLeft.length + 1);
     for (let i = 0; i < m; i++) {
       let node = 0;
       while (nodeLeft[node] >= 0) {
-        node =
-          nodeLeft[node] + (data[i * d + this.splitDim[node]] <= this.splitValue[node] ? 0 : 1);
+        node = nodeLeft[node] + (data[i * d + splitDim[node]] <= splitValue[node] ? 0 : 1);
       }
       leafOf[i] = node;
       counts[node + 1]++;

@@ -31,6 +31,8 @@ interface KernelExports {
     nodeLeft: number,
     lower: number,
     upper: number,
+    splitDim: number,
+    splitValue: number,
     d: number,
     queries: number,
     m: number,
@@ -245,6 +247,9 @@ export interface FlatKdTree {
   readonly nodeLeft: Int32Array;
   readonly lower: Float64Array;
   readonly upper: Float64Array;
+  /** Each inner node's split: its left child's rows have feature splitDim ≤ splitValue. */
+  readonly splitDim: Int32Array;
+  readonly splitValue: Float64Array;
 }
 
 /** Queries per kernel call: bounds the output buffers in kernel memory. */
@@ -274,6 +279,8 @@ export function kdTreeSearchWasm(
   const nodeLeft = mem.i32(tree.nodeLeft);
   const lower = mem.f64(tree.lower);
   const upper = mem.f64(tree.upper);
+  const splitDim = mem.i32(tree.splitDim);
+  const splitValue = mem.f64(tree.splitValue);
   const stackNode = mem.take(STACK_ENTRIES * 4);
   const stackBound = mem.take(STACK_ENTRIES * 8);
   const topD = mem.take(k * 8);
@@ -302,6 +309,8 @@ export function kdTreeSearchWasm(
       nodeLeft,
       lower,
       upper,
+      splitDim,
+      splitValue,
       d,
       at,
       count,
