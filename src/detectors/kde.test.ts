@@ -142,3 +142,21 @@ test("kde: constant data, a single row, and batch invariance", () => {
   const part = score(model, matrix(4, 3, X.data.slice(270 * 3, 274 * 3)));
   assert.deepEqual(Array.from(part), Array.from(all.subarray(270, 274)));
 });
+
+test("kde: training scores (each pair once, duplicates merged) equal scoring the rows anew", () => {
+  const rng = new Random(4);
+  const n = 1100; // more than two square blocks
+  const data = Float64Array.from({ length: 3 * n }, () => Math.round(4 * rng.normal()) / 2);
+  const X = matrix(n, 3, data); // rounded values: many duplicated rows
+  for (const kernel of ["gaussian", "exponential"] as const) {
+    const model = fit("kde", X, { kernel, bandwidth: 0.7 });
+    const again = score(model, X);
+    model.trainingScores.forEach((v, i) => close(v, again[i], 1e-13));
+  }
+  const state = kde.fit(X, kde.params.parse({})).state;
+  assert.ok(state.counts.length < n);
+  assert.equal(
+    state.counts.reduce((a, b) => a + b, 0),
+    n,
+  );
+});
