@@ -88,8 +88,8 @@ const SELF_BLOCK = 512;
  */
 const EXACT_BELOW = 1e-6;
 /**
- * Terms this far (in log) below the largest of their block are skipped: each is < e^−60 of the
- * total, so even 10^12 of them change the sum by < 1e-14 relative.
+ * Terms this far (in log) below the largest so far are skipped: each is < e^−60 of the total,
+ * so even 10^12 of them change the sum by < 1e-14 relative.
  */
 const NEGLIGIBLE_LOG = 60;
 
@@ -174,7 +174,6 @@ function logKernelSums(ref: Reference, X: Matrix, kernel: Kernel, h: number): Fl
   // Running log-sum-exp per query: the sum is runSum · e^{runMax}.
   const runMax = new Float64Array(QUERY_BLOCK);
   const runSum = new Float64Array(QUERY_BLOCK);
-  const logs = new Float64Array(REFERENCE_BLOCK);
   for (let q0 = 0; q0 < m; q0 += QUERY_BLOCK) {
     const qn = Math.min(QUERY_BLOCK, m - q0);
     const Q = centre(X.data.subarray(q0 * d, (q0 + qn) * d), qn, d, ref.mean);
@@ -185,7 +184,8 @@ function logKernelSums(ref: Reference, X: Matrix, kernel: Kernel, h: number): Fl
       const rn = Math.min(REFERENCE_BLOCK, n - r0);
       const dots = multiplyABtView(Q, qn, ref.centred.subarray(r0 * d, (r0 + rn) * d), rn, d);
       for (let i = 0; i < qn; i++) {
-        let blockMax = -Infinity;
+        let max = runMax[i];
+        let sum = runSum[i];
         for (let j = 0; j < rn; j++) {
           const d2 = pairSquaredDistance(
             qNorm[i],
@@ -198,20 +198,16 @@ function logKernelSums(ref: Reference, X: Matrix, kernel: Kernel, h: number): Fl
             d,
           );
           const v = logKernel(kernel, d2, h);
-          logs[j] = v;
-          if (v > blockMax) blockMax = v;
+          if (v > max) {
+            // A new largest term: rescale the sum so far to it.
+            sum = sum * Math.exp(max - v) + counts[r0 + j];
+            max = v;
+          } else if (v > max - NEGLIGIBLE_LOG) {
+            sum += counts[r0 + j] * Math.exp(v - max);
+          }
         }
-        const floor = blockMax - NEGLIGIBLE_LOG;
-        let blockSum = 0;
-        for (let j = 0; j < rn; j++) {
-          if (logs[j] > floor) blockSum += counts[r0 + j] * Math.exp(logs[j] - blockMax);
-        }
-        if (blockMax > runMax[i]) {
-          runSum[i] = runSum[i] * Math.exp(runMax[i] - blockMax) + blockSum;
-          runMax[i] = blockMax;
-        } else {
-          runSum[i] += blockSum * Math.exp(blockMax - runMax[i]);
-        }
+        runMax[i] = max;
+        runSum[i] = sum;
       }
     }
     for (let i = 0; i < qn; i++) out[q0 + i] = runMax[i] + Math.log(runSum[i]);
