@@ -106,4 +106,22 @@ export const VARIANTS: readonly Variant[] = [
     fixture: "lof_35",
     testFixture: true,
   },
+  {
+    label: "abod",
+    detector: "abod",
+    params: {},
+    pyod: "abod",
+    tolerance: 0.005,
+    fixture: "abod",
+    testFixture: true,
+  },
+  {
+    label: "kde",
+    detector: "kde",
+    params: {},
+    pyod: "KDE",
+    tolerance: 0.005,
+    fixture: "kde",
+    testFixture: true,
+  },
 ];

@@ -3,7 +3,7 @@
  * protocol, compared with PyOD's mean ROC AUC, plus exact score-fixture checks. Exits 1 on any
  * failure.
  *
- * Two kinds of documented exception are printed as "known", never silently passed:
+ * Three kinds of documented exception are printed as "known", never silently passed:
  * - test AUC of detectors PyOD scores batch-dependently (ecod/copod pool the test rows with the
  *   training rows; cof/sod score the test rows among themselves): ours score each row against
  *   the training data alone. Where the difference exceeds the band, parity requires that
@@ -11,6 +11,8 @@
  *   0.001, which shows the gap is the batch alone.
  * - score fixtures where PyOD's numbers rest on floating-point noise or tie order: see
  *   KNOWN_FIXTURE_DEVIATIONS.
+ * - test AUC that moves with such a deviation (PyOD's inexact KDE test scores): see
+ *   KNOWN_AUC_DEVIATIONS.
  *
  * Stochastic detectors are compared by their expected ROC AUC: the mean over REPEATS forests per
  * split (seeds s, s + 1000, ...), since one draw of 100 trees on a few hundred rows varies by
@@ -35,8 +37,19 @@ const REPEATS = 5;
 const RELATIVE_TOLERANCE = 1e-6;
 
 /**
+ * PyOD's KDE test scores that are not the exact kernel sums. Checked on seed 0 against a
+ * brute-force float64 log-sum-exp in NumPy: PyOD's test scores are off from it on 87 of 181 test
+ * rows of arrhythmia, 6 of ionosphere, 1 of letter, 163 of mnist, 31 of musk, 1 of thyroid (all of
+ * them rows whose largest log-kernel term is below −15; no training row), while ours match it to
+ * 1e-14 on every dataset, training and test rows. scikit-learn 1.9.1 gives yet other values on
+ * those rows.
+ */
+const KDE_FAR_ROWS =
+  "scikit-learn's tree KDE (atol = rtol = 0) is not exact on test rows far from every training row (largest log-kernel term below −15): PyOD's scores there are off from the exact sum (up to 86% on arrhythmia), ours are the exact sum; training rows, each counting itself, match";
+
+/**
  * Fixture checks whose exact values we cannot and should not reproduce, with the reason. Each is
- * still run and printed; its ROC AUC is still gated.
+ * still run and printed; its ROC AUC is still gated, unless listed in KNOWN_AUC_DEVIATIONS.
  */
 const KNOWN_FIXTURE_DEVIATIONS: Record<string, string> = {
   "cardio hbos":
@@ -54,6 +67,21 @@ const KNOWN_FIXTURE_DEVIATIONS: Record<string, string> = {
   "breastw lof_35": "ties at the k-th neighbour distance (see breastw lof)",
   "thyroid lof": "ties at the k-th neighbour distance (see breastw lof)",
   "thyroid lof_35": "ties at the k-th neighbour distance (see breastw lof)",
+  "breastw abod":
+    "ties at the k-th neighbour distance: 2 of 289 training rows differ, and choosing other equally near neighbours reproduces PyOD's value for each (see breastw lof)",
+  "thyroid abod":
+    "ties at the k-th neighbour distance: 1 of 2232 training rows differs, and choosing other equally near neighbours reproduces PyOD's value (see breastw lof)",
+  "arrhythmia kde": KDE_FAR_ROWS,
+  "ionosphere kde": KDE_FAR_ROWS,
+  "letter kde": KDE_FAR_ROWS,
+  "mnist kde": KDE_FAR_ROWS,
+  "musk kde": KDE_FAR_ROWS,
+  "thyroid kde": KDE_FAR_ROWS,
+};
+
+/** Mean ROC AUC gaps that follow from a known deviation of PyOD's scores, with the reason. */
+const KNOWN_AUC_DEVIATIONS: Record<string, string> = {
+  "arrhythmia kde": `${KDE_FAR_ROWS}; here they are 87 of 181 test rows (seed 0: AUC 0.775 from PyOD's scores, 0.814 from the exact sums, ours)`,
 };
 
 interface AucRow {
@@ -167,7 +195,7 @@ async function main(): Promise<number> {
         status: "ok",
       };
       if (Math.abs(ours - ref.rocAucMean) > v.tolerance) {
-        row.status = "FAIL";
+        row.status = KNOWN_AUC_DEVIATIONS[`${ds.name} ${v.label}`] !== undefined ? "known" : "FAIL";
         if (v.pyodScoring !== undefined) {
           row.pooled = replayedAuc(data.X, labels, splits, v);
           if (Math.abs(row.pooled - ref.rocAucMean) <= POOLED_TOLERANCE) row.status = "known";
@@ -230,6 +258,8 @@ async function main(): Promise<number> {
       `${r.variant.tolerance.toFixed(3).padStart(6)} ${r.status}`;
     if (r.pooled !== undefined)
       line += ` (PyOD's ${r.variant.pyodScoring} scoring replayed: ${r.pooled.toFixed(4)})`;
+    const why = KNOWN_AUC_DEVIATIONS[`${r.dataset} ${r.variant.label}`];
+    if (r.status === "known" && why !== undefined) line += `\n      why: ${why}`;
     console.log(line);
   }
   console.log(
