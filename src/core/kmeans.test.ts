@@ -127,3 +127,19 @@ test("kMeans keeps the best of its restarts", () => {
   // The first restart of both draws from the same stream, so ten restarts can only do better.
   assert.ok(ten.inertia <= one.inertia);
 });
+
+test("kMeans from given centres runs Lloyd from them once", () => {
+  const X = matrix(6, 1, Float64Array.of(0, 1, 2, 10, 11, 12));
+  // From centres 0 and 1: {0} and {1, 2, 10, 11, 12} first, then {0, 1, 2} and {10, 11, 12}.
+  const trace: number[][] = [];
+  const r = kMeans(X, {
+    nClusters: 2,
+    init: Float64Array.of(0, 1),
+    onIteration: (_it, centres) => trace.push(Array.from(centres)),
+  });
+  assert.equal(trace[0][0], 0);
+  assert.ok(Math.abs(trace[0][1] - 36 / 5) < 1e-12);
+  assert.deepEqual(Array.from(r.centres), [1, 11]);
+  assert.deepEqual(Array.from(r.labels), [0, 0, 0, 1, 1, 1]);
+  assert.throws(() => kMeans(X, { nClusters: 2, init: Float64Array.of(0) }), /init has 1 values/);
+});

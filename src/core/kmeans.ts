@@ -19,6 +19,8 @@ export interface KMeansOptions {
   readonly seed?: number;
   /** Restarts from fresh seedings; the lowest inertia wins (scikit-learn 1.2: 10). */
   readonly nInit?: number;
+  /** Initial centres (nClusters × cols) instead of k-means++; then one run (scikit-learn's init array). */
+  readonly init?: Float64Array;
   /** Lloyd iterations per restart at most (scikit-learn: 300). */
   readonly maxIter?: number;
   /**
@@ -50,7 +52,7 @@ export interface KMeansResult {
 export function kMeans(X: Matrix, options: KMeansOptions): KMeansResult {
   const { rows: n, cols: d } = X;
   const k = options.nClusters;
-  const nInit = options.nInit ?? 10;
+  const nInit = options.init !== undefined ? 1 : (options.nInit ?? 10);
   const maxIter = options.maxIter ?? 300;
   if (!(Number.isInteger(k) && k >= 1 && k <= n)) {
     throw new RangeError(`kMeans: ${k} clusters asked of ${n} rows (need 1 <= k <= rows)`);
@@ -71,7 +73,10 @@ export function kMeans(X: Matrix, options: KMeansOptions): KMeansResult {
   const state = new LloydState(n, k, d, rowNorms);
   let best: KMeansResult | undefined;
   for (let run = 0; run < nInit; run++) {
-    const initial = kMeansPlusPlus(data, k, weight, rng, rowNorms);
+    const initial =
+      options.init !== undefined
+        ? centredCopy(options.init, mean, k, d)
+        : kMeansPlusPlus(data, k, weight, rng, rowNorms);
     const result = lloyd(data, weight, initial, maxIter, tol, state, mean, options.onIteration);
     // As scikit-learn: a restart replaces the best only if it is better and a different
     // partition (the same partition found again differs in rounding alone).
@@ -553,6 +558,15 @@ function squaredDistance(
     s += diff * diff;
   }
   return s;
+}
+
+function centredCopy(centres: Float64Array, mean: Float64Array, k: number, d: number) {
+  if (centres.length !== k * d)
+    throw new RangeError(`kMeans: init has ${centres.length} values, expected ${k} × ${d}`);
+  const out = new Float64Array(k * d);
+  for (let c = 0; c < k; c++)
+    for (let j = 0; j < d; j++) out[c * d + j] = centres[c * d + j] - mean[j];
+  return out;
 }
 
 function columnMeans(X: Matrix): Float64Array {

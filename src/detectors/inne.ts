@@ -40,7 +40,7 @@ export const inneParams = baseParams.extend({
 interface InneState {
   /** Centres of every member, member-major: (nEstimators · ψ) × features. */
   readonly centres: Float64Array;
-  /** Squared radius of each hypersphere (+∞ for a lone centre). */
+  /** Squared radius of each hypersphere (+∞ for a lone centre), ascending within a member. */
   readonly radius: Float64Array;
   /** Isolation score of each hypersphere. */
   readonly isolation: Float64Array;
@@ -64,6 +64,10 @@ export const inne = defineDetector({
       return "hyperspheres do not divide into members";
     if (s.isolation.length !== spheres || s.centres.length !== spheres * d)
       return "hypersphere arrays differ in length";
+    for (let c = 0; c < spheres; c++) {
+      if (c % psi !== 0 && !(s.radius[c] >= s.radius[c - 1]))
+        return "hyperspheres are not ordered by radius";
+    }
     return undefined;
   },
   fit(X, p) {
@@ -117,8 +121,36 @@ function buildSpheres(X: Matrix, members: number, psi: number, seed: number): In
       isolation[first + s] =
         own === Infinity ? 0 : 1 - (radius[first + nearest[s]] + EPSILON) / (own + EPSILON);
     }
+    smallestFirst(centres, radius, isolation, first, psi, d);
   }
   return { centres, radius, isolation, perMember: Int32Array.of(psi) };
+}
+
+/**
+ * Reorders a member's spheres by radius, smallest first (equal radii keep their draw order), so
+ * that the first sphere found to cover a row is the smallest that does, as PyOD's lowest
+ * index among the smallest covering radii.
+ */
+function smallestFirst(
+  centres: Float64Array,
+  radius: Float64Array,
+  isolation: Float64Array,
+  first: number,
+  psi: number,
+  d: number,
+): void {
+  const order = Array.from({ length: psi }, (_, s) => first + s).sort(
+    (a, b) => radius[a] - radius[b] || a - b,
+  );
+  const oldCentres = centres.slice(first * d, (first + psi) * d);
+  const oldRadius = radius.slice(first, first + psi);
+  const oldIsolation = isolation.slice(first, first + psi);
+  order.forEach((from, s) => {
+    const at = from - first;
+    centres.set(oldCentres.subarray(at * d, at * d + d), (first + s) * d);
+    radius[first + s] = oldRadius[at];
+    isolation[first + s] = oldIsolation[at];
+  });
 }
 
 /** Rows scored together: their products with every centre (BLOCK × spheres) stay a few MB. */
