@@ -143,3 +143,29 @@ test("kMeans from given centres runs Lloyd from them once", () => {
   assert.deepEqual(Array.from(r.labels), [0, 0, 0, 1, 1, 1]);
   assert.throws(() => kMeans(X, { nClusters: 2, init: Float64Array.of(0) }), /init has 1 values/);
 });
+
+test("kMeans: weights are duplicates (same centres, inertia and iterations from the same start)", () => {
+  const rng = new Random(21);
+  const unique = matrix(
+    60,
+    2,
+    Float64Array.from({ length: 120 }, () => rng.normal()),
+  );
+  const weight = Float64Array.from({ length: 60 }, () => 1 + rng.int(3));
+  const copies: number[] = [];
+  unique.data.forEach((_, x) => {
+    if (x % 2 === 0)
+      for (let c = 0; c < weight[x / 2]; c++) copies.push(unique.data[x], unique.data[x + 1]);
+  });
+  const expanded = matrix(copies.length / 2, 2, Float64Array.from(copies));
+  const init = unique.data.slice(0, 8); // rows 0..3 as the four starting centres
+  const a = kMeans(unique, { nClusters: 4, init, sampleWeight: weight });
+  const b = kMeans(expanded, { nClusters: 4, init });
+  assert.equal(a.nIter, b.nIter);
+  a.centres.forEach((v, i) => assert.ok(Math.abs(v - b.centres[i]) < 1e-9));
+  assert.ok(Math.abs(a.inertia - b.inertia) < 1e-9 * b.inertia);
+  assert.throws(
+    () => kMeans(unique, { nClusters: 2, sampleWeight: new Float64Array(60) }),
+    /sum to 0/,
+  );
+});

@@ -3,11 +3,14 @@
  * reference results used): greedy k-means++ seeding, Lloyd iterations until the labels stop
  * changing or the centres move less than `tol` × the mean feature variance, empty clusters
  * re-seeded at the rows farthest from their centres, and `nInit` restarts keeping the one with
- * the lowest inertia. Rows may carry weights (a row of weight w counts as w copies of it).
+ * the lowest inertia. Rows may carry weights, and a row of weight w counts as w copies of it
+ * throughout (scikit-learn leaves weights out of the tolerance's variance; here it is the
+ * weighted variance, so that collapsing duplicates into weights changes nothing).
  *
- * The seeding measures its candidates against all rows with one matrix product on the SIMD
- * kernel (on data centred on its mean, so ‖x‖² + ‖c‖² − 2 x·c loses little precision); the
- * Lloyd iterations measure exactly, and skip most rows with Hamerly's bounds.
+ * Distances come from matrix products on the SIMD kernel, ‖x‖² + ‖c‖² − 2 x·c, on data centred
+ * on its mean so the subtraction loses little precision: the seeding measures its candidates
+ * against all rows at once; the Lloyd iterations skip the rows Hamerly's bounds settle and
+ * measure the others in blocks, with bounds that allow for the products' rounding.
  */
 import type { Matrix } from "./matrix.js";
 import { multiplyABt } from "./linalg.js";
@@ -60,13 +63,19 @@ export function kMeans(X: Matrix, options: KMeansOptions): KMeansResult {
   if (!(Number.isInteger(nInit) && nInit >= 1)) throw new RangeError("kMeans: nInit must be >= 1");
   const weight = options.sampleWeight ?? new Float64Array(n).fill(1);
   if (weight.length !== n) throw new RangeError(`kMeans: ${weight.length} weights for ${n} rows`);
+  let totalWeight = 0;
+  for (const w of weight) {
+    if (!(w >= 0 && w < Infinity)) throw new RangeError("kMeans: weights must be finite and >= 0");
+    totalWeight += w;
+  }
+  if (!(totalWeight > 0)) throw new RangeError("kMeans: the weights sum to 0");
 
-  const mean = columnMeans(X);
+  const mean = columnMeans(X, weight, totalWeight);
   const centred = new Float64Array(n * d);
   for (let i = 0; i < n; i++)
     for (let j = 0; j < d; j++) centred[i * d + j] = X.data[i * d + j] - mean[j];
   const data: Matrix = { rows: n, cols: d, data: centred };
-  const tol = (options.tol ?? 1e-4) * meanVariance(centred, n, d);
+  const tol = (options.tol ?? 1e-4) * meanVariance(centred, n, d, weight, totalWeight);
 
   const rng = new Random(options.seed ?? 0);
   const rowNorms = squaredRowNorms(data);
@@ -569,17 +578,25 @@ function centredCopy(centres: Float64Array, mean: Float64Array, k: number, d: nu
   return out;
 }
 
-function columnMeans(X: Matrix): Float64Array {
+/** Weighted mean of each column. */
+function columnMeans(X: Matrix, weight: Float64Array, totalWeight: number): Float64Array {
   const { rows: n, cols: d, data } = X;
   const mean = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += data[i * d + j];
-  for (let j = 0; j < d; j++) mean[j] /= n;
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += weight[i] * data[i * d + j];
+  for (let j = 0; j < d; j++) mean[j] /= totalWeight;
   return mean;
 }
 
-/** Mean over features of the (population) variance of centred data. */
-function meanVariance(centred: Float64Array, n: number, d: number): number {
+/** Mean over features of the weighted (population) variance of data centred on its mean. */
+function meanVariance(
+  centred: Float64Array,
+  n: number,
+  d: number,
+  weight: Float64Array,
+  totalWeight: number,
+): number {
   let total = 0;
-  for (let x = 0; x < n * d; x++) total += centred[x] * centred[x];
-  return total / (n * d);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < d; j++) total += weight[i] * centred[i * d + j] * centred[i * d + j];
+  return total / (totalWeight * d);
 }
