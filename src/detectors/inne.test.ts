@@ -71,3 +71,31 @@ test("inne: scores lie in [0, 1]; a far row scores 1; seeds draw different sampl
   assert.notDeepEqual(Array.from(a.trainingScores), Array.from(b.trainingScores));
   assert.deepEqual(Array.from(score(a, matrix(1, 3, Float64Array.of(50, 50, 50)))), [1]);
 });
+
+/** The rows of `X` with `extra` zero features appended (wide rows take the product path). */
+function widen(X: ReturnType<typeof matrix>, extra: number) {
+  const d = X.cols + extra;
+  const out = matrix(X.rows, d);
+  for (let i = 0; i < X.rows; i++)
+    for (let j = 0; j < X.cols; j++) out.data[i * d + j] = X.data[i * X.cols + j];
+  return out;
+}
+
+test("inne: wide rows (distances from one product) give the same answers, boundaries exact", () => {
+  const model = fit("inne", widen(line, 11), { maxSamples: 4, nEstimators: 5 });
+  const expected = [0, 0, 0.75, 45 / 49];
+  model.trainingScores.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-12));
+  // 3 sits exactly on the boundary of 10's sphere (7² = 49 = its radius²): still covered, by its
+  // own smaller sphere first; 17 sits exactly on 10's boundary alone, so 10's score.
+  const s = score(model, widen(matrix(3, 1, Float64Array.of(3, 17, 17.0001)), 11));
+  [0.75, 45 / 49, 1].forEach((e, i) => assert.ok(Math.abs(s[i] - e) < 1e-12, `${i}: ${s[i]}`));
+  // Coincident centres: radius 0, and rows on them are covered although the product's
+  // rounding would put them a hair outside.
+  const X = matrix(
+    4,
+    12,
+    Float64Array.from({ length: 48 }, (_, x) => 0.1 + (x % 12) / 7),
+  );
+  const same = fit("inne", X, { maxSamples: 4, nEstimators: 3 });
+  assert.deepEqual(Array.from(same.trainingScores), [0, 0, 0, 0]);
+});

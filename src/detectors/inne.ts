@@ -162,6 +162,7 @@ const BLOCK = 128;
  * coverage is decided as if exactly (a row on a centre is covered by even a zero radius).
  */
 function scoreRows(s: InneState, X: Matrix): Float64Array {
+  if (X.cols <= DIRECT_MAX_FEATURES) return scoreRowsDirect(s, X);
   const { rows: n, cols: d, data } = X;
   const psi = s.perMember[0];
   const spheres = s.radius.length;
@@ -208,6 +209,37 @@ function scoreRows(s: InneState, X: Matrix): Float64Array {
       }
       out[i] = total / members;
     }
+  }
+  return out;
+}
+
+/**
+ * Up to this many features, distances are measured directly, sphere by sphere, and a member's
+ * scan stops at the first covering sphere; that beats a full product with every centre when
+ * rows are short.
+ */
+const DIRECT_MAX_FEATURES = 8;
+
+function scoreRowsDirect(s: InneState, X: Matrix): Float64Array {
+  const { rows: n, cols: d, data } = X;
+  const psi = s.perMember[0];
+  const spheres = s.radius.length;
+  const members = spheres / psi;
+  const { centres, radius, isolation } = s;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let total = 0;
+    for (let m = 0; m < members; m++) {
+      let value = 1; // covered by no hypersphere
+      for (let c = m * psi; c < (m + 1) * psi; c++) {
+        if (squaredDistance(data, i * d, centres, c * d, d) <= radius[c]) {
+          value = isolation[c];
+          break;
+        }
+      }
+      total += value;
+    }
+    out[i] = total / members;
   }
   return out;
 }
