@@ -228,11 +228,20 @@ function scoreRowsDirect(s: InneState, X: Matrix): Float64Array {
   const { centres, radius, isolation } = s;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
+    const row = i * d;
     let total = 0;
     for (let m = 0; m < members; m++) {
       let value = 1; // covered by no hypersphere
-      for (let c = m * psi; c < (m + 1) * psi; c++) {
-        if (squaredDistance(data, i * d, centres, c * d, d) <= radius[c]) {
+      const last = (m + 1) * psi;
+      for (let c = m * psi; c < last; c++) {
+        // The partial sum only grows: stop measuring once it passes the radius.
+        const tau = radius[c];
+        let dist = 0;
+        for (let j = 0; j < d && dist <= tau; j++) {
+          const diff = data[row + j] - centres[c * d + j];
+          dist += diff * diff;
+        }
+        if (dist <= tau) {
           value = isolation[c];
           break;
         }
