@@ -5,16 +5,30 @@ import { z } from "zod";
 import { ParamError } from "../core/errors.js";
 import type { AnyDetector } from "./contract.js";
 import { abod } from "./abod.js";
+import { cblof } from "./cblof.js";
 import { copod } from "./copod.js";
 import { ecod } from "./ecod.js";
 import { hbos } from "./hbos.js";
 import { iforest } from "./iforest.js";
+import { inne } from "./inne.js";
 import { kde } from "./kde.js";
 import { knn } from "./knn.js";
 import { lof } from "./lof.js";
 import { pca } from "./pca.js";
 
-const detectors: readonly AnyDetector[] = [iforest, hbos, ecod, copod, pca, knn, lof, abod, kde];
+const detectors: readonly AnyDetector[] = [
+  iforest,
+  hbos,
+  ecod,
+  copod,
+  pca,
+  knn,
+  lof,
+  abod,
+  kde,
+  cblof,
+  inne,
+];
 const byName = new Map(detectors.map((d) => [d.name, d]));
 
 export function listDetectors(): readonly AnyDetector[] {

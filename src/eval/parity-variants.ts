@@ -124,4 +124,6 @@ export const VARIANTS: readonly Variant[] = [
     fixture: "kde",
     testFixture: true,
   },
+  { label: "cblof", detector: "cblof", params: {}, pyod: "CBLOF", tolerance: 0.02 },
+  { label: "inne", detector: "inne", params: {}, pyod: "INNE", tolerance: 0.02 },
 ];

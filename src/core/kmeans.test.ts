@@ -1,0 +1,171 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { matrix, type Matrix } from "./matrix.js";
+import { Random } from "./random.js";
+import { inertia, kMeans, kMeansPlusPlus } from "./kmeans.js";
+
+/** `perBlob` Gaussian rows (sd 0.5) around each centre. */
+function blobs(centres: number[][], perBlob: number, seed: number): Matrix {
+  const rng = new Random(seed);
+  const d = centres[0].length;
+  const data = new Float64Array(centres.length * perBlob * d);
+  centres.forEach((c, b) => {
+    for (let r = 0; r < perBlob; r++)
+      for (let j = 0; j < d; j++) data[(b * perBlob + r) * d + j] = c[j] + 0.5 * rng.normal();
+  });
+  return matrix(centres.length * perBlob, d, data);
+}
+
+test("kMeans recovers well-separated clusters and their means", () => {
+  const truth = [
+    [0, 0],
+    [10, 10],
+    [-10, 10],
+  ];
+  const X = blobs(truth, 50, 3);
+  const { labels, centres } = kMeans(X, { nClusters: 3, seed: 1 });
+  const seen = new Set<number>();
+  for (let b = 0; b < 3; b++) {
+    const label = labels[b * 50];
+    for (let r = 0; r < 50; r++) assert.equal(labels[b * 50 + r], label);
+    seen.add(label);
+    // The centre is the blob's mean, which lies within 0.3 of the true centre.
+    for (let j = 0; j < 2; j++) {
+      let m = 0;
+      for (let r = 0; r < 50; r++) m += X.data[(b * 50 + r) * 2 + j] / 50;
+      assert.ok(Math.abs(centres[label * 2 + j] - m) < 1e-9);
+      assert.ok(Math.abs(m - truth[b][j]) < 0.3);
+    }
+  }
+  assert.equal(seen.size, 3);
+});
+
+test("kMeans with one cluster: the centre is the mean, inertia the sum of squares", () => {
+  const X = matrix(4, 1, Float64Array.of(1, 2, 3, 6));
+  const r = kMeans(X, { nClusters: 1 });
+  assert.ok(Math.abs(r.centres[0] - 3) < 1e-12);
+  assert.ok(Math.abs(r.inertia - (4 + 1 + 0 + 9)) < 1e-12);
+});
+
+test("kMeans weights: a row of weight w counts as w copies", () => {
+  const X = matrix(4, 1, Float64Array.of(0, 1, 10, 11));
+  const r = kMeans(X, { nClusters: 2, sampleWeight: Float64Array.of(1, 3, 1, 1) });
+  const sorted = Array.from(r.centres).sort((a, b) => a - b);
+  assert.ok(Math.abs(sorted[0] - 0.75) < 1e-12); // (0 + 3·1) / 4
+  assert.ok(Math.abs(sorted[1] - 10.5) < 1e-12);
+  // 1·0.75² + 3·0.25² + 2·0.5²
+  assert.ok(Math.abs(r.inertia - (0.5625 + 0.1875 + 0.5)) < 1e-12);
+});
+
+test("kMeans is reproducible by seed; seeds change the seeding", () => {
+  const X = blobs([[0, 0, 0]], 300, 7); // one blob: no clustering is clearly right
+  const a = kMeans(X, { nClusters: 8, seed: 5 });
+  const b = kMeans(X, { nClusters: 8, seed: 5 });
+  assert.deepEqual(Array.from(a.centres), Array.from(b.centres));
+  assert.deepEqual(Array.from(a.labels), Array.from(b.labels));
+  const w = new Float64Array(X.rows).fill(1);
+  const s1 = kMeansPlusPlus(X, 8, w, new Random(1));
+  const s2 = kMeansPlusPlus(X, 8, w, new Random(2));
+  assert.notDeepEqual(Array.from(s1), Array.from(s2));
+});
+
+test("kMeans++ picks k distinct rows of the data when there are k distinct rows", () => {
+  const X = matrix(6, 1, Float64Array.of(0, 0, 5, 5, 9, 9));
+  const seeds = kMeansPlusPlus(X, 3, new Float64Array(6).fill(1), new Random(0));
+  // A row already chosen has D² = 0 and cannot be drawn again while others remain.
+  assert.deepEqual(
+    Array.from(seeds).sort((a, b) => a - b),
+    [0, 5, 9],
+  );
+});
+
+test("kMeans handles more clusters than distinct rows", () => {
+  const X = matrix(20, 2, new Float64Array(40));
+  for (let i = 0; i < 20; i++) X.data[i * 2] = i % 3; // three distinct rows, repeated
+  const r = kMeans(X, { nClusters: 5, seed: 3 });
+  assert.equal(r.inertia, 0);
+  for (const l of r.labels) assert.ok(l >= 0 && l < 5);
+  for (const v of r.centres) assert.ok(Number.isFinite(v));
+  // Every row sits on its centre.
+  for (let i = 0; i < 20; i++) assert.equal(r.centres[r.labels[i] * 2], i % 3);
+  assert.throws(() => kMeans(X, { nClusters: 21 }), /21 clusters asked of 20 rows/);
+});
+
+test("kMeans: inertia never increases across Lloyd iterations", () => {
+  const rng = new Random(11);
+  const X = matrix(
+    600,
+    2,
+    Float64Array.from({ length: 1200 }, () => rng.float()),
+  );
+  const trace: number[] = [];
+  const r = kMeans(X, {
+    nClusters: 8,
+    nInit: 1,
+    seed: 2,
+    onIteration: (_it, centres, labels) => trace.push(inertia(X, centres, labels)),
+  });
+  assert.ok(trace.length >= 3, `${trace.length} iterations`);
+  for (let t = 1; t < trace.length; t++)
+    assert.ok(
+      trace[t] <= trace[t - 1] * (1 + 1e-12),
+      `iteration ${t}: ${trace[t - 1]} -> ${trace[t]}`,
+    );
+  assert.ok(r.inertia <= trace[trace.length - 1] * (1 + 1e-12));
+  assert.equal(r.nIter, trace.length);
+});
+
+test("kMeans keeps the best of its restarts", () => {
+  const rng = new Random(4);
+  const X = matrix(
+    400,
+    3,
+    Float64Array.from({ length: 1200 }, () => rng.normal()),
+  );
+  const one = kMeans(X, { nClusters: 6, nInit: 1, seed: 9 });
+  const ten = kMeans(X, { nClusters: 6, nInit: 10, seed: 9 });
+  // The first restart of both draws from the same stream, so ten restarts can only do better.
+  assert.ok(ten.inertia <= one.inertia);
+});
+
+test("kMeans from given centres runs Lloyd from them once", () => {
+  const X = matrix(6, 1, Float64Array.of(0, 1, 2, 10, 11, 12));
+  // From centres 0 and 1: {0} and {1, 2, 10, 11, 12} first, then {0, 1, 2} and {10, 11, 12}.
+  const trace: number[][] = [];
+  const r = kMeans(X, {
+    nClusters: 2,
+    init: Float64Array.of(0, 1),
+    onIteration: (_it, centres) => trace.push(Array.from(centres)),
+  });
+  assert.equal(trace[0][0], 0);
+  assert.ok(Math.abs(trace[0][1] - 36 / 5) < 1e-12);
+  assert.deepEqual(Array.from(r.centres), [1, 11]);
+  assert.deepEqual(Array.from(r.labels), [0, 0, 0, 1, 1, 1]);
+  assert.throws(() => kMeans(X, { nClusters: 2, init: Float64Array.of(0) }), /init has 1 values/);
+});
+
+test("kMeans: weights are duplicates (same centres, inertia and iterations from the same start)", () => {
+  const rng = new Random(21);
+  const unique = matrix(
+    60,
+    2,
+    Float64Array.from({ length: 120 }, () => rng.normal()),
+  );
+  const weight = Float64Array.from({ length: 60 }, () => 1 + rng.int(3));
+  const copies: number[] = [];
+  unique.data.forEach((_, x) => {
+    if (x % 2 === 0)
+      for (let c = 0; c < weight[x / 2]; c++) copies.push(unique.data[x], unique.data[x + 1]);
+  });
+  const expanded = matrix(copies.length / 2, 2, Float64Array.from(copies));
+  const init = unique.data.slice(0, 8); // rows 0..3 as the four starting centres
+  const a = kMeans(unique, { nClusters: 4, init, sampleWeight: weight });
+  const b = kMeans(expanded, { nClusters: 4, init });
+  assert.equal(a.nIter, b.nIter);
+  a.centres.forEach((v, i) => assert.ok(Math.abs(v - b.centres[i]) < 1e-9));
+  assert.ok(Math.abs(a.inertia - b.inertia) < 1e-9 * b.inertia);
+  assert.throws(
+    () => kMeans(unique, { nClusters: 2, sampleWeight: new Float64Array(60) }),
+    /sum to 0/,
+  );
+});
