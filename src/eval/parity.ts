@@ -80,7 +80,12 @@ const KNOWN_FIXTURE_DEVIATIONS: Record<string, string> = {
 };
 
 /** Mean ROC AUC gaps that follow from a known deviation of PyOD's scores, with the reason. */
+const CBLOF_ONE_DRAW =
+  "PyOD's reference is one k-means run per split, and CBLOF's AUC moves by more than the band between k-means seeds; ours is the mean of 5 seeds per split. One-off checks (not run here): scikit-learn 1.6.1 with 1.2.1's first-centre draw reproduces the reference to 4 decimals with random_state = s, and scikit-learn's own CBLOF averaged over 40-60 seeds per split gives cardio 0.746, satellite 0.751, wbc 0.884, within 0.004 of ours; our k-means reproduces scikit-learn's labels from the same starting centres";
 const KNOWN_AUC_DEVIATIONS: Record<string, string> = {
+  "cardio cblof": CBLOF_ONE_DRAW,
+  "satellite cblof": CBLOF_ONE_DRAW,
+  "wbc cblof": CBLOF_ONE_DRAW,
   "arrhythmia kde": `${KDE_FAR_ROWS}; on arrhythmia (274 features, 452 rows) such rows are a large share of the test set (a one-off NumPy check on seed 0 counted 87 of 181, and the AUC of PyOD's scores vs the exact sums was 0.775 vs 0.814)`,
 };
 
