@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { ParamError } from "../core/errors.js";
 import type { AnyDetector } from "./contract.js";
+import { cof } from "./cof.js";
 import { copod } from "./copod.js";
 import { ecod } from "./ecod.js";
 import { hbos } from "./hbos.js";
@@ -11,8 +12,9 @@ import { iforest } from "./iforest.js";
 import { knn } from "./knn.js";
 import { lof } from "./lof.js";
 import { pca } from "./pca.js";
+import { sod } from "./sod.js";
 
-const detectors: readonly AnyDetector[] = [iforest, hbos, ecod, copod, pca, knn, lof];
+const detectors: readonly AnyDetector[] = [iforest, hbos, ecod, copod, pca, knn, lof, cof, sod];
 const byName = new Map(detectors.map((d) => [d.name, d]));
 
 export function listDetectors(): readonly AnyDetector[] {
