@@ -1,7 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Random } from "./random.js";
-import { numbaArgsortTail, numpyArgsortHead, numpyDistance } from "./replay-sort.js";
+import {
+  numbaArgsortTail,
+  numbaArgsortTailSparse,
+  numpyArgsortHead,
+  numpyDistance,
+} from "./replay-sort.js";
 
 const identity = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => i);
 
@@ -84,4 +89,30 @@ test("numbaArgsortTail sorts, and its tail is the full sort's tail", () => {
       assert.deepEqual(Array.from(tail.subarray(from)), Array.from(full.subarray(from)));
     }
   }
+});
+
+test("numbaArgsortTailSparse gives the dense replay's tail, in a fraction of the work", () => {
+  const rng = new Random(6);
+  for (let trial = 0; trial < 300; trial++) {
+    const n = 20 + rng.int(3000);
+    const m = 1 + rng.int(Math.min(n, trial % 3 === 0 ? n : 200));
+    const values = new Int32Array(n);
+    for (let c = 0; c < m; c++) values[rng.int(n)] = 1 + rng.int(trial % 2 === 0 ? 3 : 20);
+    const rows = Int32Array.from(values.keys()).filter((j) => values[j] > 0);
+    const from = n - 1 - rng.int(Math.min(rows.length, 12));
+    const dense = identity(n);
+    numbaArgsortTail(values, dense, from);
+    const out = new Int32Array(n - from);
+    const done = numbaArgsortTailSparse(
+      n,
+      rows,
+      Int32Array.from(rows, (j) => values[j]),
+      from,
+      out,
+    );
+    assert.ok(done, `trial ${trial}`);
+    assert.deepEqual(Array.from(out), Array.from(dense.subarray(from)), `trial ${trial}`);
+  }
+  const none = new Int32Array(3);
+  assert.equal(numbaArgsortTailSparse(50, Int32Array.of(4), Int32Array.of(1), 47, none), false);
 });

@@ -242,3 +242,245 @@ function insertionSortInt(values: Int32Array, order: Int32Array, left: number, r
     order[j] = row;
   }
 }
+
+/**
+ * `numbaArgsortTail` for values that are 0 except at a few positions: the same rows at positions
+ * `from`..n−1, in about O(m log n) for m non-zero values instead of O(n).
+ *
+ * `rows` (ascending) and `values` (positive) list the non-zero entries of an array of length n
+ * whose other entries are 0; `out` (length n − from) receives the row at each position from
+ * `from` on. Needs at least n − from non-zero entries, so that the wanted positions hold none of
+ * the zeros, whose order is then never needed; returns false (and fills nothing) otherwise.
+ *
+ * While a segment is long and its median-of-three pivot is 0, Numba's partition is predictable
+ * from the non-zero positions alone: the left scan stops at every position (nothing is below
+ * 0), the right scan stops at every zero, so the t-th position from the left is swapped with the
+ * t-th zero from the right until they meet. Once the pivot would be non-zero, or the segment is
+ * short, the segment is laid out densely and sorted as Numba would.
+ */
+export function numbaArgsortTailSparse(
+  n: number,
+  rows: Int32Array,
+  values: Int32Array,
+  from: number,
+  out: Int32Array,
+): boolean {
+  const m = rows.length;
+  if (m < n - from || m === 0) return false;
+  // The non-zero entries, sorted by position; all of them lie in the segment [low, high].
+  const e: Entries = {
+    pos: Int32Array.from(rows),
+    row: Int32Array.from(rows),
+    val: Int32Array.from(values),
+  };
+  const target = new Int32Array(m);
+  let low = 0;
+  const high = n - 1;
+  while (high - low >= NUMBA_SMALL) {
+    const mid = (low + high) >> 1;
+    // The median of three non-negative values is 0 unless two of them are non-zero.
+    const nonZero =
+      (valueAt(e, low) > 0 ? 1 : 0) +
+      (valueAt(e, mid) > 0 ? 1 : 0) +
+      (valueAt(e, high) > 0 ? 1 : 0);
+    if (nonZero >= 2) break;
+    // Numba's median-of-three swaps, then the pivot (a 0) goes to the end.
+    if (valueAt(e, mid) < valueAt(e, low)) swapPositions(e, low, mid);
+    if (valueAt(e, high) < valueAt(e, mid)) swapPositions(e, high, mid);
+    if (valueAt(e, mid) < valueAt(e, low)) swapPositions(e, low, mid);
+    swapPositions(e, high, mid);
+    // Walk the zeros down from high − 1 (the right scan's stops) against the left scan, which
+    // stops at every position: they meet where the t-th zero is at or left of low + t.
+    const walk = new ZeroWalk(e.pos, low, high);
+    let t = 0;
+    for (;;) {
+      if (walk.zero <= low + t) break;
+      const run = walk.zero - walk.runEnd() + 1;
+      const step = Math.ceil((walk.zero - low - t) / 2);
+      if (step < run) {
+        t += step;
+        break;
+      }
+      t += run;
+      walk.nextRun();
+    }
+    const meet = low + t;
+    // Entries left of the meeting point are swapped with the t-th zero from the right.
+    let moving = 0;
+    while (moving < m && e.pos[moving] < meet) moving++;
+    const zeros = new ZeroWalk(e.pos, low, high);
+    let reached = 0;
+    for (let c = 0; c < moving; c++) {
+      const want = e.pos[c] - low;
+      for (;;) {
+        const run = zeros.zero - zeros.runEnd() + 1;
+        if (want - reached < run) {
+          zeros.zero -= want - reached;
+          reached = want;
+          break;
+        }
+        reached += run;
+        zeros.nextRun();
+      }
+      target[c] = zeros.zero;
+    }
+    // Their targets descend as t grows: reverse them, then merge with the entries that stay.
+    for (let c = 0; c < moving; c++) e.pos[c] = target[c];
+    reverseEntries(e, moving);
+    mergeEntries(e, moving);
+    swapPositions(e, meet, high);
+    low = meet + 1;
+  }
+  // Every position left of `low` holds a zero by now, so none of them is wanted.
+  if (from < low) return false;
+  // Lay the rest out densely and finish as Numba would.
+  const length = high - low + 1;
+  const localValues = new Int32Array(length);
+  const localRows = new Int32Array(length).fill(-1);
+  for (let c = 0; c < m; c++) {
+    localValues[e.pos[c] - low] = e.val[c];
+    localRows[e.pos[c] - low] = e.row[c];
+  }
+  const order = new Int32Array(length);
+  for (let i = 0; i < length; i++) order[i] = i;
+  numbaArgsortTail(localValues, order, from - low);
+  for (let p = from; p <= high; p++) out[p - from] = localRows[order[p - low]];
+  return true;
+}
+
+/** Non-zero entries of a mostly-zero array: position, row and value, sorted by position. */
+interface Entries {
+  readonly pos: Int32Array;
+  readonly row: Int32Array;
+  readonly val: Int32Array;
+}
+
+/** The entry at position p, or −1 where the array holds a 0. */
+function entryAt(e: Entries, p: number): number {
+  const { pos } = e;
+  let a = 0;
+  let b = pos.length;
+  while (a < b) {
+    const c = (a + b) >> 1;
+    if (pos[c] < p) a = c + 1;
+    else b = c;
+  }
+  return a < pos.length && pos[a] === p ? a : -1;
+}
+
+function valueAt(e: Entries, p: number): number {
+  const c = entryAt(e, p);
+  return c < 0 ? 0 : e.val[c];
+}
+
+/** Swaps the contents of positions a and b, keeping the entries sorted by position. */
+function swapPositions(e: Entries, a: number, b: number): void {
+  const ea = entryAt(e, a);
+  const eb = entryAt(e, b);
+  if (ea >= 0 && eb >= 0) {
+    // Both positions hold entries: exchange their rows and values, positions stay sorted.
+    exchange(e, ea, eb);
+    const p = e.pos[ea];
+    e.pos[ea] = e.pos[eb];
+    e.pos[eb] = p;
+  } else if (ea >= 0) relocate(e, ea, b);
+  else if (eb >= 0) relocate(e, eb, a);
+}
+
+/** Moves entry c to position p, shifting the others to keep the order. */
+function relocate(e: Entries, c: number, p: number): void {
+  const { pos, row, val } = e;
+  const r = row[c];
+  const v = val[c];
+  let j = c;
+  while (j > 0 && pos[j - 1] > p) {
+    pos[j] = pos[j - 1];
+    row[j] = row[j - 1];
+    val[j] = val[j - 1];
+    j--;
+  }
+  while (j < pos.length - 1 && pos[j + 1] < p) {
+    pos[j] = pos[j + 1];
+    row[j] = row[j + 1];
+    val[j] = val[j + 1];
+    j++;
+  }
+  pos[j] = p;
+  row[j] = r;
+  val[j] = v;
+}
+
+/**
+ * The zero positions of [low, high − 1] from the right, run by run between non-zero entries:
+ * `zero` is the current zero (below `low` when none is left).
+ */
+class ZeroWalk {
+  zero: number;
+  private next: number;
+  constructor(
+    private readonly pos: Int32Array,
+    private readonly low: number,
+    high: number,
+  ) {
+    this.zero = high - 1;
+    this.next = pos.length - 1;
+    while (this.next >= 0 && pos[this.next] > this.zero) this.next--;
+    this.skipEntries();
+  }
+  /** The lowest zero of the current run. */
+  runEnd(): number {
+    return this.next >= 0 ? this.pos[this.next] + 1 : this.low;
+  }
+  nextRun(): void {
+    this.zero = this.runEnd() - 1;
+    this.skipEntries();
+  }
+  private skipEntries(): void {
+    while (this.next >= 0 && this.pos[this.next] === this.zero) {
+      this.next--;
+      this.zero--;
+    }
+  }
+}
+
+function reverseEntries(e: Entries, count: number): void {
+  for (let a = 0, b = count - 1; a < b; a++, b--) exchange(e, a, b);
+}
+
+/** Exchanges entries a and b wholesale. */
+function exchange(e: Entries, a: number, b: number): void {
+  const { pos, row, val } = e;
+  const p = pos[a];
+  const r = row[a];
+  const v = val[a];
+  pos[a] = pos[b];
+  row[a] = row[b];
+  val[a] = val[b];
+  pos[b] = p;
+  row[b] = r;
+  val[b] = v;
+}
+
+/** Merges the ascending runs [0, split) and [split, length) of the entries by position. */
+function mergeEntries(e: Entries, split: number): void {
+  const { pos, row, val } = e;
+  const m = pos.length;
+  if (split === 0 || split === m || pos[split - 1] <= pos[split]) return;
+  const p = pos.slice(0, split);
+  const r = row.slice(0, split);
+  const v = val.slice(0, split);
+  let a = 0;
+  let b = split;
+  for (let o = 0; o < m; o++) {
+    const takeA = b >= m || (a < split && p[a] <= pos[b]);
+    if (takeA) {
+      pos[o] = p[a];
+      row[o] = r[a];
+      val[o] = v[a++];
+    } else {
+      pos[o] = pos[b];
+      row[o] = row[b];
+      val[o] = val[b++];
+    }
+  }
+}

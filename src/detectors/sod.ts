@@ -10,8 +10,9 @@
  * Choosing the reference set among equal counts: counts are small integers, so ties are the
  * rule. PyOD ranks all n counts with Numba's unstable quicksort (median-of-three partitions,
  * insertion sort below 16 rows) and takes the top of the reversed order; src/core/replay-sort.ts
- * replays that sort on the segments that reach the top positions only, which gives the same rows
- * as sorting everything in O(n) per row, and is what makes the training scores PyOD's.
+ * replays that sort from the rows with a non-zero count alone (most counts are 0, and a 0 pivot
+ * moves rows predictably), which gives the same rows as sorting all n counts, and is what makes
+ * the training scores PyOD's. Counts come from a reverse-neighbour index, O(k²) per row.
  *
  * k is capped at rows − 1 and the reference set at rows − 1 (PyOD raises instead). As PyOD, refSet
  * may not exceed nNeighbors.
@@ -27,7 +28,7 @@ import { baseParams, defineDetector, f64, i32 } from "./contract.js";
 import { matrix, type Matrix } from "../core/matrix.js";
 import { kNearest } from "../core/neighbors.js";
 import { ParamError } from "../core/errors.js";
-import { numbaArgsortTail } from "../core/replay-sort.js";
+import { numbaArgsortTail, numbaArgsortTailSparse } from "../core/replay-sort.js";
 
 export const sodParams = baseParams.extend({
   nNeighbors: z
@@ -49,6 +50,9 @@ export const sodParams = baseParams.extend({
       "A feature is in a row's subspace when its variance is below alpha × the mean variance (0.8: Kriegel et al. 2009).",
     ),
 });
+
+/** Below one non-zero count in this many, the sparse replay of Numba's sort is the faster. */
+const SPARSE_SHARE = 32;
 
 type SodParams = z.output<typeof sodParams>;
 
@@ -189,15 +193,24 @@ export const sod = defineDetector({
     const means = new Float64Array(d);
     const spread = new Float64Array(d);
     const scores = new Float64Array(n);
+    const top = new Int32Array(r + 1);
     for (let i = 0; i < n; i++) {
-      counts.fill(0);
-      countShared(indices.subarray(i * k, i * k + k), reverse, counts, touched);
+      let size = countShared(indices.subarray(i * k, i * k + k), reverse, counts, touched);
       // PyOD puts the row itself above every count, so it sorts last and is then skipped.
+      if (counts[i] === 0) touched[size++] = i;
       counts[i] = k + 1;
-      for (let j = 0; j < n; j++) order[j] = j;
-      numbaArgsortTail(counts, order, n - 1 - r);
+      const rows = touched.subarray(0, size).sort();
+      const values = Int32Array.from(rows, (j) => counts[j]);
+      // The sparse replay pays off when most counts are 0; it cannot be used when fewer rows
+      // share a neighbour than the set needs (zeros then fill it, in the order Numba leaves them).
+      if (size * SPARSE_SHARE > n || !numbaArgsortTailSparse(n, rows, values, n - 1 - r, top)) {
+        for (let j = 0; j < n; j++) order[j] = j;
+        numbaArgsortTail(counts, order, n - 1 - r);
+        top.set(order.subarray(n - 1 - r));
+      }
+      for (let t = 0; t < size; t++) counts[touched[t]] = 0;
       // PyOD reverses the ascending order and takes positions 1..r.
-      for (let t = 0; t < r; t++) reference[t] = order[n - 2 - t];
+      for (let t = 0; t < r; t++) reference[t] = top[r - 1 - t];
       scores[i] = subspaceDistance(X.data, i * d, X.data, reference, d, p.alpha, means, spread);
     }
     return { state: { train: X.data.slice(), neighbours: indices }, trainingScores: scores };
