@@ -9,13 +9,17 @@
  * the mean of its neighbours' own. As PyOD, 0/0 becomes 0 and x/0 the largest double
  * (NumPy's nan_to_num), and k is capped at rows − 1.
  *
- * PyOD sorts a full row of an n × n distance matrix to find the path; here the k nearest come from
- * the neighbour index and only the distances among a row and its k neighbours are measured
- * (O(k²) per row, no n × n matrix). The two agree wherever the order of the first k + 1 rows is
- * determined by distance. Where it is not, the rows in question are duplicates of one another,
- * and identical rows are interchangeable: they give the same costs along the path and the same
- * chaining distance, so which of them NumPy's unstable sort puts first cannot change a score
- * (a row may even land behind a duplicate of itself in PyOD's sort; its path is the same set).
+ * PyOD sorts each full row of an n × n distance matrix with NumPy's argsort (an unstable
+ * introsort) to find the path. Here the k + 1 nearest come from the neighbour index and only the
+ * distances among a row and its neighbours are measured (O(k²) per row, no n × n matrix), in
+ * NumPy's arithmetic (src/core/replay-sort.ts), so near-ties order as PyOD's do. Where rows at
+ * exactly equal distances are copies of one another, their order cannot matter: copies give the
+ * same costs along the path and the same chaining distance (a row may even sort behind a copy
+ * of itself in PyOD; its path holds the same rows). Only where equally distant rows differ, or
+ * the k-th place may tie with rows further out, is NumPy's sort replayed on that row's full
+ * distance row (O(n) for that row: 240 of 409 rows on breastw, 115 of 2263 on thyroid, none on
+ * mnist or satellite), which is what makes those datasets match PyOD exactly. Above 20,000
+ * training rows (REPLAY_MAX_ROWS) such ties keep index order instead, to stay fast.
  *
  * New rows: PyOD scores a batch among its own rows, as if it were a new training set. Here a new
  * row's path runs through its k nearest training rows, and its score divides its chaining
@@ -75,6 +79,15 @@ function identicalRows(X: Float64Array, a: number, b: number, d: number): boolea
   return true;
 }
 
+/**
+ * Above this many training rows, equally distant distinct rows keep the neighbour index's order
+ * (by index) instead of replaying NumPy's sort, which costs O(n) per such row (one-off
+ * measurement, smtp's 57k training rows: 6,548 rows to replay, 55 s on a loaded machine).
+ * PyOD's own COF holds an n × n matrix there (3.2 GB at 20,000 rows), so there is nothing
+ * practical to match.
+ */
+const REPLAY_MAX_ROWS = 20_000;
+
 /** Relative slack between our neighbour distances and NumPy's (a few ulps; 1e-12 is ample). */
 const ROUNDING_SLACK = 1e-12;
 
@@ -124,9 +137,15 @@ function trainingPaths(X: Matrix, k: number): Int32Array {
       previousDist = dist[byDist[c]];
     }
     const path = paths.subarray(i * (k + 1), (i + 1) * (k + 1));
-    if (!ambiguous) {
+    if (!ambiguous || n > REPLAY_MAX_ROWS) {
       path[0] = i;
       for (let c = 0; c < k; c++) path[c + 1] = candidates[byDist[c]];
+      continue;
+    }
+    // A copy of an earlier row has that row's distance row, so NumPy sorts it the same way.
+    const first = candidates[byDist[0]];
+    if (dist[byDist[0]] === 0 && first < i && identicalRows(data, first, i, d)) {
+      path.set(paths.subarray(first * (k + 1), (first + 1) * (k + 1)));
       continue;
     }
     for (let j = 0; j < n; j++) {
