@@ -55,9 +55,9 @@ const KNOWN_FIXTURE_DEVIATIONS: Record<string, string> = {
   "thyroid lof": "ties at the k-th neighbour distance (see breastw lof)",
   "thyroid lof_35": "ties at the k-th neighbour distance (see breastw lof)",
   "breastw sod":
-    "ties at the k-th neighbour distance (see breastw lof; 218 of 409 training rows): shared-neighbour counts are over row indices, so which of equally near rows is a neighbour changes the reference sets; every differing row's neighbourhood overlaps a tied one (verified one-off)",
+    "ties at the k-th neighbour distance (see breastw lof; 218 of 409 training rows, 127 of 274 test rows): shared-neighbour counts are over row indices, so which of equally near rows is a neighbour changes the reference sets; every differing row's neighbourhood overlaps a tied one (verified one-off, train and test)",
   "thyroid sod":
-    "ties at the k-th neighbour distance (see breastw sod; 69 of 2263 training rows); every differing row's neighbourhood overlaps a tied one (verified one-off)",
+    "ties at the k-th neighbour distance (see breastw sod; 69 of 2263 training rows, 60 of 1509 test rows); every differing row's neighbourhood overlaps a tied one (verified one-off, train and test)",
 };
 
 interface AucRow {
