@@ -6,6 +6,7 @@ import { ParamError } from "../core/errors.js";
 import type { AnyDetector } from "./contract.js";
 import { abod } from "./abod.js";
 import { cblof } from "./cblof.js";
+import { cof } from "./cof.js";
 import { copod } from "./copod.js";
 import { ecod } from "./ecod.js";
 import { hbos } from "./hbos.js";
@@ -15,6 +16,7 @@ import { kde } from "./kde.js";
 import { knn } from "./knn.js";
 import { lof } from "./lof.js";
 import { pca } from "./pca.js";
+import { sod } from "./sod.js";
 
 const detectors: readonly AnyDetector[] = [
   iforest,
@@ -24,6 +26,8 @@ const detectors: readonly AnyDetector[] = [
   pca,
   knn,
   lof,
+  cof,
+  sod,
   abod,
   kde,
   cblof,
