@@ -157,6 +157,39 @@ function squaredDistance(x: usize, y: usize, d: i32): f64 {
   return r;
 }
 
+// Scratch for squaredDistance4's four results.
+const FOUR = memory.data(32, 16);
+
+// squaredDistance of the four consecutive rows at p (rowBytes apart) to q, written to out[0..4).
+// @ts-ignore: decorator
+@inline
+function squaredDistance4(p: usize, rowBytes: usize, q: usize, d: i32, out: usize): void {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+  const p1 = p + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
+  const even = <usize>(d & ~1) << 3;
+  for (let o: usize = 0; o < even; o += 16) {
+    const x = v128.load(q + o);
+    const e0 = f64x2.sub(v128.load(p + o), x);
+    const e1 = f64x2.sub(v128.load(p1 + o), x);
+    const e2 = f64x2.sub(v128.load(p2 + o), x);
+    const e3 = f64x2.sub(v128.load(p3 + o), x);
+    s0 = f64x2.add(s0, f64x2.mul(e0, e0));
+    s1 = f64x2.add(s1, f64x2.mul(e1, e1));
+    s2 = f64x2.add(s2, f64x2.mul(e2, e2));
+    s3 = f64x2.add(s3, f64x2.mul(e3, e3));
+  }
+  let r0 = hsum(s0), r1 = hsum(s1), r2 = hsum(s2), r3 = hsum(s3);
+  if (d & 1) {
+    const x = load<f64>(q + even);
+    const e0 = load<f64>(p + even) - x;
+    const e1 = load<f64>(p1 + even) - x;
+    const e2 = load<f64>(p2 + even) - x;
+    const e3 = load<f64>(p3 + even) - x;
+    r0 += e0 * e0; r1 += e1 * e1; r2 += e2 * e2; r3 += e3 * e3;
+  }
+  store<f64>(out, r0); store<f64>(out, r1, 8); store<f64>(out, r2, 16); store<f64>(out, r3, 24);
+}
+
 // Inserts (d2, index) into a full-or-filling sorted top-k list of `size` entries; returns the new size.
 function offer(topD: usize, topI: usize, k: i32, size: i32, d2: f64, index: i32): i32 {
   if (size == k) {
@@ -231,7 +264,19 @@ export function kdTreeSearch(
       const left = load<i32>(nodeLeft + (<usize>node << 2));
       if (left < 0) {
         const end = load<i32>(nodeEnd + (<usize>node << 2));
-        for (let i = load<i32>(nodeStart + (<usize>node << 2)); i < end; i++) {
+        let i = load<i32>(nodeStart + (<usize>node << 2));
+        // Four rows at a time: four independent sums keep the SIMD units busy instead of
+        // waiting on one chain of additions. Each sum is formed exactly as squaredDistance does.
+        for (; i + 4 <= end; i += 4) {
+          squaredDistance4(points + <usize>i * rowBytes, rowBytes, q, d, FOUR);
+          for (let c = 0; c < 4; c++) {
+            const d2 = load<f64>(FOUR + (<usize>c << 3));
+            if (d2 > worst || i + c == self) continue;
+            size = offer(topD, topI, k, size, d2, load<i32>(rowIndex + (<usize>(i + c) << 2)));
+            if (size == k) worst = load<f64>(topD + (<usize>(k - 1) << 3));
+          }
+        }
+        for (; i < end; i++) {
           if (i == self) continue;
           const d2 = squaredDistance(points + <usize>i * rowBytes, q, d);
           if (d2 > worst) continue;
