@@ -120,6 +120,8 @@ export const abod = defineDetector({
   summary: "Angle-Based Outlier Detection (fast): low variance of angles to the nearest rows.",
   reference: "Kriegel, Schubert & Zimek 2008; PyOD ABOD (method='fast')",
   deterministic: true,
+  // Neighbour searches cost microseconds per row: the pool pays from a few thousand rows.
+  parallelMinRows: 5_000,
   params: abodParams,
   state: z.object({ train: f64 }),
   checkState(s: AbodState, d: number) {
@@ -127,12 +129,12 @@ export const abod = defineDetector({
       ? undefined
       : "training rows are truncated";
   },
-  fit(X, p) {
+  fit(X) {
+    // PyOD queries the training rows as new rows (each is among its own k neighbours), so the
+    // training scores are score(state, X), which the model layer computes (on every core for
+    // large inputs). A single row has no neighbours (PyOD refuses to fit it) and scores 0.
     const state: AbodState = { train: X.data.slice() };
-    // A single row has no neighbours (PyOD refuses to fit it); it scores as no angle at all.
-    if (X.rows < 2) return { state, trainingScores: new Float64Array(X.rows) };
-    // Queried as new rows, so each training row is among its own k neighbours (as PyOD).
-    return { state, trainingScores: angleScores(X, X, Math.min(p.nNeighbors, X.rows - 1)) };
+    return { state };
   },
   score(state, X, p) {
     const n = state.train.length / X.cols;

@@ -179,6 +179,8 @@ export const cof = defineDetector({
     "Connectivity-based Outlier Factor: chaining distance relative to the neighbours' (low-density patterns).",
   reference: "Tang, Chen, Fu & Cheung 2002; PyOD COF",
   deterministic: true,
+  // Neighbour searches cost microseconds per row: the pool pays from a few thousand rows.
+  parallelMinRows: 5_000,
   params: cofParams,
   state: z.object({ train: f64, chaining: f64 }),
   checkState(s: CofState, d: number) {

@@ -66,6 +66,11 @@ export interface DetectorDefinition<P extends AnyParamsSchema, S> {
    */
   selfNeighbours?(rows: number, params: z.output<P>): number;
   fitFromNeighbours?(X: Matrix, params: z.output<P>, nn: Neighbours): FitResult<S>;
+  /**
+   * From how many rows fitting and scoring on the worker pool pays off (parallel.ts; default
+   * 200,000). Detectors that cost microseconds or more per row (neighbour searches) set it lower.
+   */
+  readonly parallelMinRows?: number;
   fit(X: Matrix, params: z.output<P>): FitResult<S>;
   score(state: S, X: Matrix, params: z.output<P>): Float64Array;
 }

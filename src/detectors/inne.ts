@@ -54,6 +54,8 @@ export const inne = defineDetector({
     "Isolation by nearest-neighbour hyperspheres of small random samples: local and global outliers.",
   reference: "Bandaragoda, Ting, Albrecht, Liu, Zhu & Wells 2018; PyOD INNE",
   deterministic: false,
+  // Neighbour searches cost microseconds per row: the pool pays from a few thousand rows.
+  parallelMinRows: 5_000,
   params: inneParams,
   state: z.object({ centres: f64, radius: f64, isolation: f64, perMember: i32 }),
   checkState(s: InneState, d: number) {

@@ -294,6 +294,8 @@ export const kde = defineDetector({
   summary: "Kernel density estimate: minus the log density at a row, from all training rows.",
   reference: "Latecki, Lazarevic & Pokrajac 2007; PyOD KDE (scikit-learn KernelDensity, exact)",
   deterministic: true,
+  // Neighbour searches cost microseconds per row: the pool pays from a few thousand rows.
+  parallelMinRows: 5_000,
   params: kdeParams,
   state: z.object({ rows: f64, counts: f64 }),
   checkState(s: KdeState, d: number) {

@@ -62,6 +62,8 @@ export const knn = defineDetector({
   summary: "Distance to the k nearest training rows (largest, mean or median): global outliers.",
   reference: "Ramaswamy, Rastogi & Shim 2000; Angiulli & Pizzuti 2002; PyOD KNN",
   deterministic: true,
+  // Neighbour searches cost microseconds per row: the pool pays from a few thousand rows.
+  parallelMinRows: 5_000,
   params: knnParams,
   state: z.object({ train: f64 }),
   checkState(s: KnnState, d: number) {

@@ -83,6 +83,8 @@ export const lof = defineDetector({
   reference:
     "Breunig, Kriegel, Ng & Sander 2000; PyOD LOF (scikit-learn LocalOutlierFactor, novelty)",
   deterministic: true,
+  // Neighbour searches cost microseconds per row: the pool pays from a few thousand rows.
+  parallelMinRows: 5_000,
   params: lofParams,
   state: z.object({ train: f64, kDistance: f64, density: f64 }),
   checkState(s: LofState, d: number) {

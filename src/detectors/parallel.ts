@@ -19,11 +19,6 @@ import type { PoolJob, PoolReply } from "./score-worker.js";
  * threads alone costs a few hundred milliseconds).
  */
 export const PARALLEL_MIN_ROWS = 200_000;
-/**
- * The same for detectors built on nearest-neighbour queries, which cost far more per row
- * (microseconds to milliseconds), so that sharing pays from a few thousand rows.
- */
-export const NEIGHBOUR_PARALLEL_MIN_ROWS = 5_000;
 
 /**
  * One pool thread. Jobs carry an id and the worker answers each with it, so overlapping calls
@@ -206,10 +201,7 @@ export interface ParallelOptions {
 }
 
 function minRows(def: AnyDetector, options: ParallelOptions): number {
-  return (
-    options.minRows ??
-    (def.selfNeighbours !== undefined ? NEIGHBOUR_PARALLEL_MIN_ROWS : PARALLEL_MIN_ROWS)
-  );
+  return options.minRows ?? def.parallelMinRows ?? PARALLEL_MIN_ROWS;
 }
 
 /** As `score`, on every core for large inputs (same numbers). */

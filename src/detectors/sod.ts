@@ -165,6 +165,8 @@ export const sod = defineDetector({
     "Subspace Outlier Degree: deviation from shared-neighbour references in their low-variance features.",
   reference: "Kriegel, Kröger, Schubert & Zimek 2009; PyOD SOD",
   deterministic: true,
+  // Neighbour searches cost microseconds per row: the pool pays from a few thousand rows.
+  parallelMinRows: 5_000,
   params: sodParams,
   state: z.object({ train: f64, neighbours: i32 }),
   checkState(s: SodState, d: number) {
