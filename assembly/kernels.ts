@@ -308,19 +308,78 @@ function writeNeighbours(topD: usize, topI: usize, k: i32, outD: usize, outI: us
   }
 }
 
+// out (n × k, f32) = A (n × dPad) · Bᵀ (B: k × dPad), single precision, dPad a multiple of 4:
+// four features per instruction, twice the double-precision kernel's rate. Only used as a filter
+// whose error is bounded by the caller.
+function multiplyABtF32(a: usize, n: i32, b: usize, k: i32, dPad: i32, out: usize): void {
+  const rowBytes = <usize>dPad << 2;
+  const width = <usize>dPad << 2;
+  let i = 0;
+  for (; i < n; i += 2) {
+    const a0 = a + <usize>i * rowBytes;
+    const a1 = i + 1 < n ? a0 + rowBytes : a0;
+    let c = 0;
+    for (; c < k; c += 4) {
+      const b0 = b + <usize>c * rowBytes;
+      const b1 = c + 1 < k ? b0 + rowBytes : b0;
+      const b2 = c + 2 < k ? b0 + 2 * rowBytes : b0;
+      const b3 = c + 3 < k ? b0 + 3 * rowBytes : b0;
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
+      let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
+      for (let o: usize = 0; o < width; o += 16) {
+        const x0 = v128.load(a0 + o);
+        const x1 = v128.load(a1 + o);
+        const y0 = v128.load(b0 + o);
+        const y1 = v128.load(b1 + o);
+        const y2 = v128.load(b2 + o);
+        const y3 = v128.load(b3 + o);
+        s00 = f32x4.add(s00, f32x4.mul(x0, y0));
+        s01 = f32x4.add(s01, f32x4.mul(x0, y1));
+        s02 = f32x4.add(s02, f32x4.mul(x0, y2));
+        s03 = f32x4.add(s03, f32x4.mul(x0, y3));
+        s10 = f32x4.add(s10, f32x4.mul(x1, y0));
+        s11 = f32x4.add(s11, f32x4.mul(x1, y1));
+        s12 = f32x4.add(s12, f32x4.mul(x1, y2));
+        s13 = f32x4.add(s13, f32x4.mul(x1, y3));
+      }
+      const o0 = out + (<usize>(i * k + c) << 2);
+      store<f32>(o0, hsum4(s00));
+      if (c + 1 < k) store<f32>(o0, hsum4(s01), 4);
+      if (c + 2 < k) store<f32>(o0, hsum4(s02), 8);
+      if (c + 3 < k) store<f32>(o0, hsum4(s03), 12);
+      if (i + 1 < n) {
+        const o1 = o0 + (<usize>k << 2);
+        store<f32>(o1, hsum4(s10));
+        if (c + 1 < k) store<f32>(o1, hsum4(s11), 4);
+        if (c + 2 < k) store<f32>(o1, hsum4(s12), 8);
+        if (c + 3 < k) store<f32>(o1, hsum4(s13), 12);
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function hsum4(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
 // Blocked brute force for many features. `centredRef`/`centredQueries` are the rows minus the
-// reference mean (so ‖q‖² + ‖r‖² − 2 q·r keeps its digits), with squared norms refNorm/queryNorm;
-// the product form only filters: each row that could be among the k nearest, allowing `slack`
-// (relative rounding bound), is measured exactly on the original rows `ref`/`originalQueries`.
-// `selfFirst` ≥ 0: query i is reference row selfFirst + i and excludes itself. Scratch: `dots`
-// for blockQ × blockR products, topD/topI for blockQ × k entries, sizes for blockQ i32.
+// reference mean in single precision, padded to dPad features (so ‖q‖² + ‖r‖² − 2 q·r keeps
+// its digits and runs four features per instruction), with squared norms refNorm/queryNorm of
+// those single-precision rows. The product form only filters: each row that could be among the
+// k nearest, allowing `slack` (a relative bound on the filter's error), is measured exactly in
+// double precision on the original rows `ref`/`originalQueries`. `selfFirst` ≥ 0: query i is
+// reference row selfFirst + i and excludes itself. Scratch: `dots` for blockQ × blockR f32
+// products, topD/topI for blockQ × k entries, sizes for blockQ i32.
 export function bruteForceSearch(
   ref: usize, centredRef: usize, refNorm: usize, n: i32,
   originalQueries: usize, centredQueries: usize, queryNorm: usize, m: i32,
-  d: i32, selfFirst: i32, k: i32, slack: f64, outD: usize, outI: usize,
+  d: i32, dPad: i32, selfFirst: i32, k: i32, slack: f64, outD: usize, outI: usize,
   dots: usize, blockQ: i32, blockR: i32, topD: usize, topI: usize, sizes: usize,
 ): void {
   const rowBytes = <usize>d << 3;
+  const padBytes = <usize>dPad << 2;
   const kd = <usize>k << 3;
   const ki = <usize>k << 2;
   for (let q0 = 0; q0 < m; q0 += blockQ) {
@@ -328,7 +387,7 @@ export function bruteForceSearch(
     memory.fill(sizes, 0, <usize>qn << 2);
     for (let r0 = 0; r0 < n; r0 += blockR) {
       const rn = min(blockR, n - r0);
-      multiplyABt(centredQueries + <usize>q0 * rowBytes, qn, centredRef + <usize>r0 * rowBytes, rn, d, dots);
+      multiplyABtF32(centredQueries + <usize>q0 * padBytes, qn, centredRef + <usize>r0 * padBytes, rn, dPad, dots);
       for (let i = 0; i < qn; i++) {
         const qi = q0 + i;
         const self = selfFirst >= 0 ? selfFirst + qi : -1;
@@ -337,11 +396,31 @@ export function bruteForceSearch(
         const tI = topI + <usize>i * ki;
         let size = load<i32>(sizes + (<usize>i << 2));
         let worst = size == k ? load<f64>(tD + kd - 8) : Infinity;
-        const row = dots + (<usize>(i * rn) << 3);
-        for (let j = 0; j < rn; j++) {
+        const row = dots + (<usize>(i * rn) << 2);
+        // Two candidates per instruction: most pairs are rejected here without a branch each.
+        const q2 = f64x2.splat(qNorm);
+        const slack2 = f64x2.splat(slack);
+        let j = 0;
+        for (; j + 2 <= rn; j += 2) {
+          const r2 = v128.load(refNorm + (<usize>(r0 + j) << 3));
+          const dot2 = f64x2.promote_low_f32x4(v128.load64_zero(row + (<usize>j << 2)));
+          const approx2 = f64x2.sub(f64x2.add(q2, r2), f64x2.add(dot2, dot2));
+          const limit2 = f64x2.add(f64x2.splat(worst), f64x2.mul(slack2, f64x2.add(q2, r2)));
+          if (!v128.any_true(f64x2.le(approx2, limit2))) continue;
+          for (let c = 0; c < 2; c++) {
+            const r = r0 + j + c;
+            const rNorm = load<f64>(refNorm + (<usize>r << 3));
+            const approx = qNorm + rNorm - 2 * <f64>load<f32>(row + (<usize>(j + c) << 2));
+            if (approx > worst + slack * (qNorm + rNorm) || r == self) continue;
+            const d2 = squaredDistance(originalQueries + <usize>qi * rowBytes, ref + <usize>r * rowBytes, d);
+            size = offer(tD, tI, k, size, d2, r);
+            if (size == k) worst = load<f64>(tD + kd - 8);
+          }
+        }
+        for (; j < rn; j++) {
           const r = r0 + j;
           const rNorm = load<f64>(refNorm + (<usize>r << 3));
-          const approx = qNorm + rNorm - 2 * load<f64>(row + (<usize>j << 3));
+          const approx = qNorm + rNorm - 2 * <f64>load<f32>(row + (<usize>j << 2));
           if (approx > worst + slack * (qNorm + rNorm) || r == self) continue;
           const d2 = squaredDistance(originalQueries + <usize>qi * rowBytes, ref + <usize>r * rowBytes, d);
           size = offer(tD, tI, k, size, d2, r);

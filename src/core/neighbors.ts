@@ -19,6 +19,7 @@ import type { Matrix } from "./matrix.js";
 import {
   bruteForceSearchWasm,
   kdTreeSearchWasm,
+  paddedWidth,
   type BruteForceReference,
   type FlatKdTree,
 } from "./wasm.js";
@@ -38,8 +39,15 @@ export interface Neighbours {
  */
 const TREE_MAX_FEATURES = 16;
 const LEAF_SIZE = 24;
-/** Relative bound on the rounding error of ‖q‖² + ‖r‖² − 2 q·r (a few hundred ulps). */
-const FILTER_SLACK = 1e-13;
+/**
+ * Bound on the error of the single-precision filter ‖q‖² + ‖r‖² − 2 q·r relative to
+ * ‖q‖² + ‖r‖²: rounding the centred rows to single precision moves a squared distance by at most
+ * 4u(‖q‖² + ‖r‖²) and a d-term single-precision dot product errs by at most d·u·‖q‖‖r‖
+ * (u = 2⁻²⁴); twice their sum is allowed.
+ */
+function filterSlack(d: number): number {
+  return (d + 4) * 2 ** -23;
+}
 
 /** A searchable reference set. */
 export interface NeighbourIndex {
@@ -276,13 +284,14 @@ class BruteForce implements NeighbourIndex {
 
   private prepare(X: Matrix): BruteForceReference {
     const { rows, cols: d, data } = X;
-    const centred = new Float64Array(rows * d);
+    const dPad = paddedWidth(d);
+    const centred = new Float32Array(rows * dPad);
     const norms = new Float64Array(rows);
     for (let i = 0; i < rows; i++) {
       let s = 0;
       for (let j = 0; j < d; j++) {
-        const v = data[i * d + j] - this.mean[j];
-        centred[i * d + j] = v;
+        const v = Math.fround(data[i * d + j] - this.mean[j]);
+        centred[i * dPad + j] = v;
         s += v * v;
       }
       norms[i] = s;
@@ -300,7 +309,7 @@ class BruteForce implements NeighbourIndex {
       this.prepare(queries),
       k,
       -1,
-      FILTER_SLACK,
+      filterSlack(this.cols),
       (first, count, dist, idx) => {
         distances.set(dist, first * k);
         indices.set(idx, first * k);
@@ -312,16 +321,24 @@ class BruteForce implements NeighbourIndex {
   selfQuery(k: number, start: number, end: number, out: NeighbourBuffers): void {
     checkK(this.rows, k, true);
     const { d, original, centred, norms } = this.prepared;
+    const dPad = paddedWidth(d);
     const part: BruteForceReference = {
       d,
       rows: end - start,
       original: original.subarray(start * d, end * d),
-      centred: centred.subarray(start * d, end * d),
+      centred: centred.subarray(start * dPad, end * dPad),
       norms: norms.subarray(start, end),
     };
-    bruteForceSearchWasm(this.prepared, part, k, start, FILTER_SLACK, (first, count, dist, idx) => {
-      out.distances.set(dist, (start + first) * k);
-      out.indices.set(idx, (start + first) * k);
-    });
+    bruteForceSearchWasm(
+      this.prepared,
+      part,
+      k,
+      start,
+      filterSlack(this.cols),
+      (first, count, dist, idx) => {
+        out.distances.set(dist, (start + first) * k);
+        out.indices.set(idx, (start + first) * k);
+      },
+    );
   }
 }

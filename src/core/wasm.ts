@@ -56,6 +56,7 @@ interface KernelExports {
     queryNorm: number,
     m: number,
     d: number,
+    dPad: number,
     selfFirst: number,
     k: number,
     slack: number,
@@ -231,6 +232,12 @@ class Layout {
     new Float64Array(this.w.memory.buffer, at, values.length).set(values);
     return at;
   }
+  f32(values: Float32Array): number {
+    const at = this.take(values.byteLength);
+    this.commit();
+    new Float32Array(this.w.memory.buffer, at, values.length).set(values);
+    return at;
+  }
   i32(values: Int32Array): number {
     const at = this.take(values.byteLength);
     this.commit();
@@ -344,8 +351,15 @@ export interface BruteForceReference {
   readonly d: number;
   readonly rows: number;
   readonly original: Float64Array;
-  readonly centred: Float64Array;
+  /** Rows minus the reference mean, single precision, padded to a multiple of 4 features. */
+  readonly centred: Float32Array;
+  /** Squared norms of the single-precision centred rows (computed in double precision). */
   readonly norms: Float64Array;
+}
+
+/** Features of a single-precision row padded for the kernel (a multiple of 4). */
+export function paddedWidth(d: number): number {
+  return (d + 3) & ~3;
 }
 
 const BLOCK_Q = 64;
@@ -368,16 +382,17 @@ export function bruteForceSearchWasm(
   const { d } = ref;
   const m = queries.rows;
   const mem = new Layout(w);
+  const dPad = paddedWidth(d);
   const original = mem.f64(ref.original);
-  const centred = mem.f64(ref.centred);
+  const centred = mem.f32(ref.centred);
   const norms = mem.f64(ref.norms);
-  const dots = mem.take(BLOCK_Q * BLOCK_R * 8);
+  const dots = mem.take(BLOCK_Q * BLOCK_R * 4);
   const topD = mem.take(BLOCK_Q * k * 8);
   const topI = mem.take(BLOCK_Q * k * 4);
   const sizes = mem.take(BLOCK_Q * 4);
   const chunk = Math.min(QUERY_CHUNK, m);
   const qOriginal = mem.take(chunk * d * 8);
-  const qCentred = mem.take(chunk * d * 8);
+  const qCentred = mem.take(chunk * dPad * 4);
   const qNorms = mem.take(chunk * 8);
   const outD = mem.take(chunk * k * 8);
   const outI = mem.take(chunk * k * 4);
@@ -388,8 +403,8 @@ export function bruteForceSearchWasm(
     new Float64Array(buf, qOriginal, count * d).set(
       queries.original.subarray(first * d, (first + count) * d),
     );
-    new Float64Array(buf, qCentred, count * d).set(
-      queries.centred.subarray(first * d, (first + count) * d),
+    new Float32Array(buf, qCentred, count * dPad).set(
+      queries.centred.subarray(first * dPad, (first + count) * dPad),
     );
     new Float64Array(buf, qNorms, count).set(queries.norms.subarray(first, first + count));
     w.bruteForceSearch(
@@ -402,6 +417,7 @@ export function bruteForceSearchWasm(
       qNorms,
       count,
       d,
+      dPad,
       selfFirst >= 0 ? selfFirst + first : -1,
       k,
       slack,
