@@ -3,9 +3,10 @@
  *
  * Low dimensions (≤ 16 features) use a KD-tree built on median splits of the widest feature,
  * with bounding boxes for pruning; higher dimensions use blocked brute force, where the squared
- * distances of a block of queries to a block of reference rows are estimated from one matrix
- * product (‖q‖² + ‖r‖² − 2 q·r on centred values) and every row that could be among the k
- * nearest is then measured exactly, so neighbours and distances are exact. Both searches run on
+ * distances of a block of queries to a block of reference rows are estimated from one
+ * single-precision matrix product (‖q‖² + ‖r‖² − 2 q·r on centred values) and every row that
+ * could be among the k nearest, allowing for the estimate's bounded error, is then measured
+ * exactly in double precision, so neighbours and distances are exact. Both searches run on
  * the WebAssembly SIMD kernels (assembly/kernels.ts); the tree is built here.
  *
  * Neighbours are ordered by (distance, reference index), so ties resolve the same way every
