@@ -259,9 +259,12 @@ export async function fitAsync(
     const { state, trainingScores } = await fitByFeature(def, params, X);
     return finishModel(def.name, params, X.cols, state, trainingScores);
   }
-  const k = small ? 0 : (def.selfNeighbours?.(X.rows, params) ?? 0);
+  const fromNeighbours = small ? undefined : def.fitFromNeighbours;
+  const k = fromNeighbours !== undefined ? (def.selfNeighbours?.(X.rows, params) ?? 0) : 0;
   const fitted =
-    k > 0 ? def.fitFromNeighbours!(X, params, await kNearestAsync(X, k)) : def.fit(X, params);
+    fromNeighbours !== undefined && k > 0
+      ? fromNeighbours(X, params, await kNearestAsync(X, k))
+      : def.fit(X, params);
   const trainingScores =
     fitted.trainingScores ??
     (small ? def.score(fitted.state, X, params) : await scoreRows(def, fitted.state, params, X));
