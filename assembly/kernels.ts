@@ -365,17 +365,20 @@ function hsum4(v: v128): f32 {
 }
 
 // Blocked brute force for many features. `centredRef`/`centredQueries` are the rows minus the
-// reference mean in single precision, padded to dPad features (so ‖q‖² + ‖r‖² − 2 q·r keeps
-// its digits and runs four features per instruction), with squared norms refNorm/queryNorm of
-// those single-precision rows. The product form only filters: each row that could be among the
-// k nearest, allowing `slack` (a relative bound on the filter's error), is measured exactly in
-// double precision on the original rows `ref`/`originalQueries`. `selfFirst` ≥ 0: query i is
+// reference mean, times a power of two (so they neither overflow nor underflow), in single
+// precision, padded to dPad features (so ‖q‖² + ‖r‖² − 2 q·r keeps its digits and runs four
+// features per instruction), with squared norms refNorm/queryNorm of those single-precision
+// rows. The product form only filters: each row that could be among the k nearest, allowing
+// `slack` (relative) and `absoluteSlack` bounds on the filter's error, is measured exactly in
+// double precision on the original rows `ref`/`originalQueries`; `worstScale` (the square of
+// the power of two) brings those exact squared distances to the filter's scale. `selfFirst` ≥ 0: query i is
 // reference row selfFirst + i and excludes itself. Scratch: `dots` for blockQ × blockR f32
 // products, topD/topI for blockQ × k entries, sizes for blockQ i32.
 export function bruteForceSearch(
   ref: usize, centredRef: usize, refNorm: usize, n: i32,
   originalQueries: usize, centredQueries: usize, queryNorm: usize, m: i32,
-  d: i32, dPad: i32, selfFirst: i32, k: i32, slack: f64, outD: usize, outI: usize,
+  d: i32, dPad: i32, selfFirst: i32, k: i32, slack: f64, worstScale: f64, absoluteSlack: f64,
+  outD: usize, outI: usize,
   dots: usize, blockQ: i32, blockR: i32, topD: usize, topI: usize, sizes: usize,
 ): void {
   const rowBytes = <usize>d << 3;
@@ -405,13 +408,14 @@ export function bruteForceSearch(
           const r2 = v128.load(refNorm + (<usize>(r0 + j) << 3));
           const dot2 = f64x2.promote_low_f32x4(v128.load64_zero(row + (<usize>j << 2)));
           const approx2 = f64x2.sub(f64x2.add(q2, r2), f64x2.add(dot2, dot2));
-          const limit2 = f64x2.add(f64x2.splat(worst), f64x2.mul(slack2, f64x2.add(q2, r2)));
-          if (!v128.any_true(f64x2.le(approx2, limit2))) continue;
+          const limit2 = f64x2.add(f64x2.splat(worst * worstScale + absoluteSlack), f64x2.mul(slack2, f64x2.add(q2, r2)));
+          // Both above their limit: skip. (A NaN estimate is never "above": it is measured.)
+          if (i64x2.all_true(f64x2.gt(approx2, limit2))) continue;
           for (let c = 0; c < 2; c++) {
             const r = r0 + j + c;
             const rNorm = load<f64>(refNorm + (<usize>r << 3));
             const approx = qNorm + rNorm - 2 * <f64>load<f32>(row + (<usize>(j + c) << 2));
-            if (approx > worst + slack * (qNorm + rNorm) || r == self) continue;
+            if (approx > worst * worstScale + absoluteSlack + slack * (qNorm + rNorm) || r == self) continue;
             const d2 = squaredDistance(originalQueries + <usize>qi * rowBytes, ref + <usize>r * rowBytes, d);
             size = offer(tD, tI, k, size, d2, r);
             if (size == k) worst = load<f64>(tD + kd - 8);
@@ -421,7 +425,7 @@ export function bruteForceSearch(
           const r = r0 + j;
           const rNorm = load<f64>(refNorm + (<usize>r << 3));
           const approx = qNorm + rNorm - 2 * <f64>load<f32>(row + (<usize>j << 2));
-          if (approx > worst + slack * (qNorm + rNorm) || r == self) continue;
+          if (approx > worst * worstScale + absoluteSlack + slack * (qNorm + rNorm) || r == self) continue;
           const d2 = squaredDistance(originalQueries + <usize>qi * rowBytes, ref + <usize>r * rowBytes, d);
           size = offer(tD, tI, k, size, d2, r);
           if (size == k) worst = load<f64>(tD + kd - 8);

@@ -155,3 +155,21 @@ for (const [name, k] of [
     assertSameNeighbours(kNearest(X, k, queries), naive(X, k, queries), k, 50);
   });
 }
+
+test("brute force stays exact on very large and very small values (single-precision filter)", () => {
+  for (const scale of [1e25, 1e-25]) {
+    const rng = new Random(12);
+    const R = matrix(
+      240,
+      20,
+      Float64Array.from({ length: 240 * 20 }, (_, i) => scale * ((i % 3) - 1 + rng.normal())),
+    );
+    assertSameNeighbours(kNearest(R, 5), naive(R, 5), 5, R.rows);
+    const Q = matrix(
+      30,
+      20,
+      R.data.slice(0, 600).map((v) => v * 1.5),
+    );
+    assertSameNeighbours(kNearest(R, 5, Q), naive(R, 5, Q), 5, 30);
+  }
+});

@@ -49,6 +49,14 @@ const LEAF_SIZE = 24;
 function filterSlack(d: number): number {
   return (d + 4) * 2 ** -23;
 }
+/**
+ * Absolute allowance for values that fall below single precision's normal range (rows are scaled
+ * so the largest reference value is about 1): their rounding error is absolute, under 2⁻¹⁴⁹ per
+ * value, far below this.
+ */
+function absoluteSlack(d: number): number {
+  return (d + 4) * 2 ** -100;
+}
 
 /** A searchable reference set. */
 export interface NeighbourIndex {
@@ -268,6 +276,7 @@ class BruteForce implements NeighbourIndex {
   readonly rows: number;
   readonly cols: number;
   private readonly mean: Float64Array;
+  private readonly scale: number;
   private readonly prepared: BruteForceReference;
 
   constructor(reference: Matrix) {
@@ -280,6 +289,14 @@ class BruteForce implements NeighbourIndex {
     this.mean = new Float64Array(d);
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) this.mean[j] += data[i * d + j];
     for (let j = 0; j < d; j++) this.mean[j] /= n;
+    // Scale by a power of two (exact) so the largest centred value is about 1: single precision
+    // then neither overflows (values beyond 3.4e38) nor loses relative precision to underflow.
+    let largest = 0;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < d; j++)
+        largest = Math.max(largest, Math.abs(data[i * d + j] - this.mean[j]));
+    const exponent = largest > 0 && Number.isFinite(largest) ? Math.ceil(Math.log2(largest)) : 0;
+    this.scale = 2 ** -Math.max(-500, Math.min(500, exponent));
     this.prepared = this.prepare(reference);
   }
 
@@ -291,13 +308,13 @@ class BruteForce implements NeighbourIndex {
     for (let i = 0; i < rows; i++) {
       let s = 0;
       for (let j = 0; j < d; j++) {
-        const v = Math.fround(data[i * d + j] - this.mean[j]);
+        const v = Math.fround((data[i * d + j] - this.mean[j]) * this.scale);
         centred[i * dPad + j] = v;
         s += v * v;
       }
       norms[i] = s;
     }
-    return { d, rows, original: data, centred, norms };
+    return { d, rows, original: data, centred, norms, scale: this.scale };
   }
 
   search(k: number, queries: Matrix): Neighbours {
@@ -311,6 +328,7 @@ class BruteForce implements NeighbourIndex {
       k,
       -1,
       filterSlack(this.cols),
+      absoluteSlack(this.cols),
       (first, count, dist, idx) => {
         distances.set(dist, first * k);
         indices.set(idx, first * k);
@@ -329,6 +347,7 @@ class BruteForce implements NeighbourIndex {
       original: original.subarray(start * d, end * d),
       centred: centred.subarray(start * dPad, end * dPad),
       norms: norms.subarray(start, end),
+      scale: this.scale,
     };
     bruteForceSearchWasm(
       this.prepared,
@@ -336,6 +355,7 @@ class BruteForce implements NeighbourIndex {
       k,
       start,
       filterSlack(this.cols),
+      absoluteSlack(this.cols),
       (first, count, dist, idx) => {
         out.distances.set(dist, (start + first) * k);
         out.indices.set(idx, (start + first) * k);

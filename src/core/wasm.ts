@@ -1,7 +1,10 @@
 /**
  * The WebAssembly SIMD kernels of `assembly/kernels.ts` (compiled to dist/kernels.wasm by
- * `npm run build`), behind plain typed-array functions. Inputs are copied into the module's
- * memory in bounded row chunks, so memory stays small whatever the matrix size.
+ * `npm run build`), behind plain typed-array functions. Matrix products copy their inputs into
+ * the module's memory in bounded row chunks. Neighbour searches copy the whole reference set in
+ * (n·d·8 bytes for the tree, plus n·d·4 for brute force's single-precision rows), so a
+ * WebAssembly memory's 4 GiB bounds the reference set a search can take (about 50M rows × 10
+ * features); queries go in chunks. Memory above 256 MiB is released after each call.
  */
 import { readFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
@@ -60,6 +63,8 @@ interface KernelExports {
     selfFirst: number,
     k: number,
     slack: number,
+    worstScale: number,
+    absoluteSlack: number,
     outD: number,
     outI: number,
     dots: number,
@@ -351,8 +356,12 @@ export interface BruteForceReference {
   readonly d: number;
   readonly rows: number;
   readonly original: Float64Array;
-  /** Rows minus the reference mean, single precision, padded to a multiple of 4 features. */
+  /**
+   * Rows minus the reference mean, times `scale` (a power of two), single precision, padded to
+   * a multiple of 4 features.
+   */
   readonly centred: Float32Array;
+  readonly scale: number;
   /** Squared norms of the single-precision centred rows (computed in double precision). */
   readonly norms: Float64Array;
 }
@@ -376,6 +385,7 @@ export function bruteForceSearchWasm(
   k: number,
   selfFirst: number,
   slack: number,
+  absoluteSlack: number,
   onChunk: (first: number, count: number, distances: Float64Array, indices: Int32Array) => void,
 ): void {
   const w = load();
@@ -421,6 +431,8 @@ export function bruteForceSearchWasm(
       selfFirst >= 0 ? selfFirst + first : -1,
       k,
       slack,
+      ref.scale * ref.scale,
+      absoluteSlack,
       outD,
       outI,
       dots,
