@@ -403,14 +403,15 @@ export function bruteForceSearch(
         // Two candidates per instruction: most pairs are rejected here without a branch each.
         const q2 = f64x2.splat(qNorm);
         const slack2 = f64x2.splat(slack);
+        let worst2 = f64x2.splat(worst * worstScale + absoluteSlack);
         let j = 0;
         for (; j + 2 <= rn; j += 2) {
           const r2 = v128.load(refNorm + (<usize>(r0 + j) << 3));
           const dot2 = f64x2.promote_low_f32x4(v128.load64_zero(row + (<usize>j << 2)));
           const approx2 = f64x2.sub(f64x2.add(q2, r2), f64x2.add(dot2, dot2));
-          const limit2 = f64x2.add(f64x2.splat(worst * worstScale + absoluteSlack), f64x2.mul(slack2, f64x2.add(q2, r2)));
+          const limit2 = f64x2.add(worst2, f64x2.mul(slack2, f64x2.add(q2, r2)));
           // Both above their limit: skip. (A NaN estimate is never "above": it is measured.)
-          if (i64x2.all_true(f64x2.gt(approx2, limit2))) continue;
+          if (i8x16.bitmask(f64x2.gt(approx2, limit2)) == 0xffff) continue;
           for (let c = 0; c < 2; c++) {
             const r = r0 + j + c;
             const rNorm = load<f64>(refNorm + (<usize>r << 3));
@@ -418,7 +419,10 @@ export function bruteForceSearch(
             if (approx > worst * worstScale + absoluteSlack + slack * (qNorm + rNorm) || r == self) continue;
             const d2 = squaredDistance(originalQueries + <usize>qi * rowBytes, ref + <usize>r * rowBytes, d);
             size = offer(tD, tI, k, size, d2, r);
-            if (size == k) worst = load<f64>(tD + kd - 8);
+            if (size == k) {
+              worst = load<f64>(tD + kd - 8);
+              worst2 = f64x2.splat(worst * worstScale + absoluteSlack);
+            }
           }
         }
         for (; j < rn; j++) {
