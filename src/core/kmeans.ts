@@ -13,7 +13,7 @@
  * measure the others in blocks, with bounds that allow for the products' rounding.
  */
 import type { Matrix } from "./matrix.js";
-import { multiplyABt } from "./linalg.js";
+import { multiplyABt, squaredDistance } from "./linalg.js";
 import { Random } from "./random.js";
 
 export interface KMeansOptions {
@@ -552,21 +552,6 @@ function sameClustering(a: Int32Array, b: Int32Array, k: number): boolean {
     else if (m !== b[i]) return false;
   }
   return true;
-}
-
-function squaredDistance(
-  a: Float64Array,
-  aAt: number,
-  b: Float64Array,
-  bAt: number,
-  d: number,
-): number {
-  let s = 0;
-  for (let j = 0; j < d; j++) {
-    const diff = a[aAt + j] - b[bAt + j];
-    s += diff * diff;
-  }
-  return s;
 }
 
 function centredCopy(centres: Float64Array, mean: Float64Array, k: number, d: number) {

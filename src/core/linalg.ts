@@ -131,6 +131,22 @@ function dot(A: Float64Array, a: number, B: Float64Array, b: number, d: number):
 }
 
 /** The transpose of a rows × cols row-major matrix. */
+/** Squared Euclidean distance between the d values at a[aAt..] and b[bAt..], summed in order. */
+export function squaredDistance(
+  a: Float64Array,
+  aAt: number,
+  b: Float64Array,
+  bAt: number,
+  d: number,
+): number {
+  let s = 0;
+  for (let j = 0; j < d; j++) {
+    const diff = a[aAt + j] - b[bAt + j];
+    s += diff * diff;
+  }
+  return s;
+}
+
 export function transpose(A: Float64Array, rows: number, cols: number): Float64Array {
   const out = new Float64Array(rows * cols);
   // Blocked so both the reads and the writes stay within a few cache lines at a time.

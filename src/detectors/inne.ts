@@ -15,7 +15,7 @@
 import { z } from "zod";
 import { baseParams, defineDetector, f64, i32 } from "./contract.js";
 import { Random } from "../core/random.js";
-import { multiplyABt } from "../core/linalg.js";
+import { multiplyABt, squaredDistance } from "../core/linalg.js";
 import type { Matrix } from "../core/matrix.js";
 import { ParamError } from "../core/errors.js";
 
@@ -253,19 +253,4 @@ function scoreRowsDirect(s: InneState, X: Matrix): Float64Array {
     out[i] = total / members;
   }
   return out;
-}
-
-function squaredDistance(
-  a: Float64Array,
-  aAt: number,
-  b: Float64Array,
-  bAt: number,
-  d: number,
-): number {
-  let s = 0;
-  for (let j = 0; j < d; j++) {
-    const diff = a[aAt + j] - b[bAt + j];
-    s += diff * diff;
-  }
-  return s;
 }

@@ -23,6 +23,7 @@ import { z } from "zod";
 import { baseParams, defineDetector, f64 } from "./contract.js";
 import type { Matrix } from "../core/matrix.js";
 import { multiplyABtView } from "../core/wasm.js";
+import { squaredDistance } from "../core/linalg.js";
 
 /**
  * Kernels with unbounded support only: tophat, epanechnikov, linear and cosine give a row beyond
@@ -272,21 +273,6 @@ function squaredNorms(A: Float64Array, rows: number, d: number): Float64Array {
     out[i] = s;
   }
   return out;
-}
-
-function squaredDistance(
-  a: Float64Array,
-  ai: number,
-  b: Float64Array,
-  bi: number,
-  d: number,
-): number {
-  let s = 0;
-  for (let j = 0; j < d; j++) {
-    const e = a[ai + j] - b[bi + j];
-    s += e * e;
-  }
-  return s;
 }
 
 export const kde = defineDetector({
