@@ -1,79 +1,19 @@
 /**
- * Delimited files (CSV, TSV, optionally gzip) into DuckDB, strictly: the header is read first,
- * every column is loaded as text exactly as written, and a line with the wrong number of fields
- * is an error naming the file and line. Numeric features are then cast column by column, and a
+ * Loaded tables (src/data/read.ts) to numbers: numeric features are cast column by column, and a
  * cell that is not a finite number is an error naming file, row and column.
  *
- * Rows are numbered from 1 for the first data row (file line 2 when no field spans lines).
+ * Rows are numbered from 1 for the first data row (file line 2 of a CSV when no field spans
+ * lines), counting skipped records, so a row number always points into the file.
  */
 import type { DuckDBDoubleVector } from "@duckdb/node-api";
 import { DataError } from "../core/errors.js";
 import { matrix, type Matrix } from "../core/matrix.js";
-import { ident, literal, type Db } from "./db.js";
-import { readHeaderLine, splitCsvLine } from "./header.js";
+import { ident, type Db } from "./db.js";
+import { loadDelimited } from "./delimited.js";
+import { sourceRow, type LoadedTable } from "./table.js";
 
-export interface LoadedTable {
-  readonly file: string;
-  /** DuckDB table holding every column as text, in file order (by rowid). */
-  readonly table: string;
-  readonly columns: readonly string[];
-  readonly rows: number;
-}
-
-let tableCounter = 0;
-
-export function delimiterFor(file: string): string {
-  return /\.tsv(\.gz)?$/i.test(file) ? "\t" : ",";
-}
-
-/** Loads a delimited file into a new DuckDB table of text columns. */
-export async function loadDelimited(db: Db, file: string): Promise<LoadedTable> {
-  const delimiter = delimiterFor(file);
-  const header = splitCsvLine(await readHeaderLine(file), delimiter, file);
-  const seen = new Set<string>();
-  header.forEach((name, k) => {
-    if (name.trim() === "")
-      throw new DataError(`header field ${k + 1} is empty; every column needs a name`, { file });
-    // DuckDB, like SQL, does not tell "a" from "A".
-    if (seen.has(name.toLowerCase()))
-      throw new DataError(`header names column "${name}" twice (names are case-insensitive)`, {
-        file,
-      });
-    seen.add(name.toLowerCase());
-  });
-  const columnTypes = `{${header.map((c) => `${literal(c)}: 'VARCHAR'`).join(", ")}}`;
-  const table = `raw_${++tableCounter}`;
-  try {
-    await db.connection.run(
-      `CREATE TEMP TABLE ${table} AS SELECT * FROM read_csv(${literal(file)}, auto_detect = false, header = true, ` +
-        `delim = ${literal(delimiter)}, quote = '"', escape = '"', columns = ${columnTypes})`,
-    );
-  } catch (e) {
-    throw csvError(e as Error, file);
-  }
-  const count = await db.connection.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${table}`);
-  const rows = count.getRowsJS()[0][0] as number;
-  if (rows === 0) throw new DataError("file has a header but no data rows", { file });
-  return { file, table, columns: header, rows };
-}
-
-/** Turns DuckDB's CSV error into one line naming the file and line. */
-function csvError(e: Error, file: string): DataError {
-  const msg = e.message;
-  const line = /CSV Error on Line: (\d+)/.exec(msg);
-  const expected = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(msg);
-  if (line && expected) {
-    return new DataError(
-      `malformed CSV at line ${line[1]}: expected ${expected[1]} fields, found ${expected[2]}`,
-      { file },
-    );
-  }
-  if (line) {
-    const detail = msg.split("\n")[0].replace(/^[A-Za-z ]+Error: /, "");
-    return new DataError(`malformed CSV at line ${line[1]}: ${detail}`, { file });
-  }
-  return new DataError(`cannot read as CSV: ${msg.split("\n")[0]}`, { file });
-}
+export type { LoadedTable } from "./table.js";
+export { loadDelimited, delimiterFor } from "./delimited.js";
 
 /** Throws unless every named column exists, listing what does. */
 export function requireColumns(t: LoadedTable, names: readonly string[]): void {
@@ -147,7 +87,7 @@ async function throwBadCell(
     `SELECT ${ident(column)} FROM ${t.table} ORDER BY rowid LIMIT 1 OFFSET ${rowIndex}`,
   );
   const raw = r.getRowsJS()[0]?.[0] as string | null | undefined;
-  const where = { file: t.file, row: rowIndex + 1, column };
+  const where = { file: t.file, row: sourceRow(t, rowIndex), column };
   if (raw === null || raw === undefined || raw.trim() === "") {
     throw new DataError("missing value; every feature cell needs a number", where);
   }
@@ -167,7 +107,7 @@ export async function toLabels(db: Db, t: LoadedTable, column: string): Promise<
     if (v !== 0 && v !== 1) {
       throw new DataError(`label ${v} is not 0 or 1 (1 = anomaly)`, {
         file: t.file,
-        row: i + 1,
+        row: sourceRow(t, i),
         column,
       });
     }
