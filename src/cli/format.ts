@@ -1,6 +1,7 @@
 /** Terminal renderings of results. */
 import type { HuntSummary } from "../hunt/hunt.js";
 import type { EvalResult } from "../eval/experiment.js";
+import type { Profile } from "../data/profile.js";
 
 export function formatHuntSummary(s: HuntSummary): string {
   const lines: string[] = [];
@@ -60,5 +61,40 @@ export function formatEvalResult(r: EvalResult): string {
     `${name.padEnd(5)} ${x.rocAuc.toFixed(4).padStart(8)} ${x.averagePrecision.toFixed(4).padStart(8)} ${x.fitSeconds.toFixed(4).padStart(8)} ${x.scoreSeconds.toFixed(4).padStart(8)}`;
   for (const s of r.perSeed) lines.push(row(String(s.seed), s));
   lines.push(row("mean", r.mean));
+  return lines.join("\n");
+}
+
+export function formatProfile(p: Profile): string {
+  const lines: string[] = [];
+  lines.push(
+    `${p.file}: ${p.format}, ${p.rows} rows, ${p.columns.length} columns` +
+      (p.skipped > 0 ? `, ${p.skipped} bad records skipped` : ""),
+  );
+  for (const b of p.badRecords)
+    lines.push(
+      `  skipped: ${b.file}${b.line !== undefined ? ` line ${b.line}` : ""}${b.record !== undefined ? ` record ${b.record}` : ""}: ${b.problem}`,
+    );
+  if (p.skipped > p.badRecords.length)
+    lines.push(`  … and ${p.skipped - p.badRecords.length} more`);
+  for (const n of p.notes) lines.push(`  note: ${n}`);
+  lines.push("");
+  const width = Math.min(40, Math.max(6, ...p.columns.map((c) => c.name.length)));
+  lines.push(
+    `${"column".padEnd(width)}  ${"type".padEnd(9)} ${"missing".padStart(8)} ${"distinct".padStart(9)}  ${"suggest".padEnd(9)}  values`,
+  );
+  for (const c of p.columns) {
+    const name = c.name.length > width ? `${c.name.slice(0, width - 1)}…` : c.name;
+    const range =
+      c.min !== undefined
+        ? `${c.min} … ${c.max}${c.nonFinite ? ` (+${c.nonFinite} non-finite)` : ""}; `
+        : "";
+    const top = c.top
+      .slice(0, 3)
+      .map((t) => `${t.value.length > 24 ? `${t.value.slice(0, 23)}…` : t.value} (${t.count})`)
+      .join(", ");
+    lines.push(
+      `${name.padEnd(width)}  ${c.type.padEnd(9)} ${String(c.nulls).padStart(8)} ${String(c.distinct).padStart(9)}  ${c.suggest.padEnd(9)}  ${range}${top}`,
+    );
+  }
   return lines.join("\n");
 }

@@ -132,3 +132,52 @@ test("the README quick start works as written: npx anomalog hunt on the bundled 
   assert.match(r.stdout, /rows written to .*flagged\.csv/);
   assert.ok(existsSync(join(out, "flagged.csv")) && existsSync(join(out, "summary.json")));
 });
+
+test("profile --json prints one object with the documented fields", () => {
+  const path = join(dir, "events.jsonl");
+  writeFileSync(
+    path,
+    '{"user":{"arn":"a"},"n":1}\n{"user":{"arn":"b"},"n":2}\nnot json\n{"user":{"arn":"a"},"n":3}\n',
+  );
+  const failed = run("profile", path, "--json");
+  assert.equal(failed.status, 2);
+  assert.match(failed.stderr, /events\.jsonl: line 3: malformed JSON record/);
+  const r = run("profile", path, "--json", "--on-bad-rows", "skip");
+  assert.equal(r.status, 0, r.stderr);
+  const p = JSON.parse(r.stdout) as {
+    file: string;
+    rows: number;
+    skipped: number;
+    columns: { name: string; type: string; nulls: number; distinct: number; top: unknown[] }[];
+  };
+  assert.equal(p.file, path);
+  assert.equal(p.rows, 3);
+  assert.equal(p.skipped, 1);
+  assert.deepEqual(
+    p.columns.map((c) => [c.name, c.type, c.nulls, c.distinct]),
+    [
+      ["user.arn", "text", 0, 2],
+      ["n", "integer", 0, 3],
+    ],
+  );
+  assert.deepEqual(p.columns[0].top, [
+    { value: "a", count: 2 },
+    { value: "b", count: 1 },
+  ]);
+});
+
+test("hunt reads JSON Lines and names an unknown format", () => {
+  const rng = new Random(5);
+  const lines: string[] = [];
+  for (let i = 0; i < 300; i++)
+    lines.push(JSON.stringify({ id: `e${i}`, m: { a: rng.normal(), b: rng.normal() } }));
+  const path = join(dir, "h.jsonl");
+  writeFileSync(path, lines.join("\n") + "\n");
+  const out = join(dir, "hunt-jsonl");
+  const r = run("hunt", path, "--columns", "m.a,m.b", "--out", out, "--quiet");
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(existsSync(join(out, "flagged.csv")));
+  const bad = run("hunt", path, "--format", "xml");
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /unknown format "xml"/);
+});

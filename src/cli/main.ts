@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { basename } from "node:path";
 import { AnomalogError, ParamError } from "../core/errors.js";
-import { readNumericCsv } from "../data/csv.js";
+import { readNumericCsv, requireColumns } from "../data/csv.js";
 import { withDb } from "../data/db.js";
 import { describeParams, getDetector, listDetectors } from "../detectors/registry.js";
 import { evaluate } from "../eval/experiment.js";
@@ -14,7 +14,11 @@ import { randomSplit, readSplits } from "../eval/splits.js";
 import { DEFAULT_PANEL, hunt } from "../hunt/hunt.js";
 import { connectionsToCsv, generateConnections } from "../data/synthetic.js";
 import { writeFile } from "node:fs/promises";
-import { formatEvalResult, formatHuntSummary } from "./format.js";
+import { formatEvalResult, formatHuntSummary, formatProfile } from "./format.js";
+import { readLog } from "../data/read.js";
+import { profileTable } from "../data/profile.js";
+import { FORMATS, parseFormat, type LogFormat } from "../data/sniff.js";
+import type { OnBadRows } from "../data/table.js";
 import { Progress } from "./progress.js";
 
 function list(value: string): string[] {
@@ -30,6 +34,25 @@ function number(value: string): number {
     throw new InvalidArgumentError(`"${value}" is not a number`);
   return n;
 }
+
+function onBadRows(value: string): OnBadRows {
+  if (value !== "fail" && value !== "skip")
+    throw new InvalidArgumentError(`"${value}" is not fail or skip`);
+  return value;
+}
+
+function format(value: string): LogFormat {
+  try {
+    return parseFormat(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+const FORMAT_HELP = `log format (${FORMATS.join("|")}; default: detected from content and name)`;
+const BAD_ROWS_HELP =
+  "malformed records: fail names the first one (default); skip skips, counts and locates them";
+const NAMES_HELP = "column names for a CSV/TSV without a header line";
 
 function seedList(value: string): number[] {
   return list(value).map((s) => {
@@ -77,7 +100,13 @@ program
   .description(
     "Score every row of a CSV with a panel of detectors and write the flagged rows, most suspicious first.",
   )
-  .argument("<file>", "CSV or TSV file with a header (optionally .gz)")
+  .argument(
+    "<file>",
+    "log file (CSV, TSV, JSON, JSON Lines, CloudTrail, Zeek, Parquet; optionally .gz)",
+  )
+  .option("--format <format>", FORMAT_HELP, format)
+  .option("--on-bad-rows <mode>", BAD_ROWS_HELP, onBadRows, "fail" as OnBadRows)
+  .option("--names <a,b,...>", NAMES_HELP, list)
   .option("--columns <a,b,...>", "feature columns (default: every numeric column)", list)
   .option("--exclude <a,b,...>", "columns never used as features (e.g. labels, ids)", list)
   .option("--detectors <list>", `detectors to run (default: ${DEFAULT_PANEL.join(",")})`, list)
@@ -97,6 +126,9 @@ program
         top?: number;
         out: string;
         quiet?: boolean;
+        format?: LogFormat;
+        onBadRows: OnBadRows;
+        names?: string[];
       },
     ) => {
       const progress = new Progress(process.stderr, o.quiet === true);
@@ -110,6 +142,7 @@ program
           detectors: o.detectors,
           contamination: o.contamination,
           top: o.top,
+          read: { format: o.format, onBadRows: o.onBadRows, names: o.names },
           onStage: (s) => progress.setStage(s),
           onDetector: (e, names) => progress.detectorEvent(e, names),
         });
@@ -117,6 +150,45 @@ program
         progress.finish();
       }
       if (!o.quiet) console.log(formatHuntSummary(summary));
+    },
+  );
+
+program
+  .command("profile")
+  .description(
+    "Describe a log column by column: type, missing and distinct counts, top values, range, and a suggested encoding.",
+  )
+  .argument("<file>", "log file or directory of CloudTrail files")
+  .option("--format <format>", FORMAT_HELP, format)
+  .option("--columns <a,b,...>", "profile only these columns", list)
+  .option("--on-bad-rows <mode>", BAD_ROWS_HELP, onBadRows, "fail" as OnBadRows)
+  .option("--names <a,b,...>", NAMES_HELP, list)
+  .option(
+    "--json",
+    "one JSON object on stdout: {file, rows, skipped, columns: [{name, type, nulls, distinct, top: [{value, count}], ...}], ...}",
+  )
+  .action(
+    async (
+      file: string,
+      o: {
+        format?: LogFormat;
+        columns?: string[];
+        onBadRows: OnBadRows;
+        names?: string[];
+        json?: boolean;
+      },
+    ) => {
+      const profile = await withDb(async (db) => {
+        const table = await readLog(db, file, {
+          format: o.format,
+          onBadRows: o.onBadRows,
+          names: o.names,
+        });
+        if (o.columns) requireColumns(table, o.columns);
+        return profileTable(db, table, o.columns);
+      });
+      if (o.json) process.stdout.write(JSON.stringify(profile) + "\n");
+      else console.log(formatProfile(profile));
     },
   );
 

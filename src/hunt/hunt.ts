@@ -12,7 +12,8 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { DataError, ParamError } from "../core/errors.js";
 import { createNumericTable } from "../data/append.js";
-import { loadDelimited, numericColumns, requireColumns, toMatrix } from "../data/csv.js";
+import { numericColumns, requireColumns, toMatrix } from "../data/csv.js";
+import { readLog, type ReadOptions } from "../data/read.js";
 import { ident, literal, openDb } from "../data/db.js";
 import { labelsFromScores } from "../detectors/model.js";
 import { getDetector } from "../detectors/registry.js";
@@ -32,6 +33,8 @@ export interface HuntOptions {
   /** Write the top K rows by (rank, score) instead of every row with rank > 0. */
   readonly top?: number;
   readonly concurrency?: number;
+  /** How to read the input (format, headerless names, bad-record policy). */
+  readonly read?: ReadOptions;
   readonly onStage?: (stage: string) => void;
   readonly onDetector?: (event: JobEvent, names: readonly string[]) => void;
 }
@@ -50,6 +53,8 @@ export interface DetectorSummary {
 export interface HuntSummary {
   readonly input: string;
   readonly rows: number;
+  /** Malformed input records skipped at the user's request (`--on-bad-rows skip`). */
+  readonly skipped: number;
   readonly distinctRows: number;
   readonly features: readonly string[];
   readonly seconds: number;
@@ -80,7 +85,7 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
   const db = await openDb();
   try {
     options.onStage?.(`reading ${options.input}`);
-    const table = await loadDelimited(db, options.input);
+    const table = await readLog(db, options.input, options.read);
     for (const c of table.columns) {
       const lower = c.toLowerCase(); // DuckDB names are case-insensitive
       if (RESERVED.has(lower) || lower.startsWith("vote_")) {
@@ -195,6 +200,7 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
     const summary: HuntSummary = {
       input: options.input,
       rows,
+      skipped: table.skipped,
       distinctRows,
       features,
       seconds: (performance.now() - started) / 1000,
