@@ -13,6 +13,7 @@ import { evaluate } from "../eval/experiment.js";
 import { randomSplit, readSplits } from "../eval/splits.js";
 import { DEFAULT_PANEL, hunt } from "../hunt/hunt.js";
 import { connectionsToCsv, generateConnections } from "../data/synthetic.js";
+import { writeCloudTrail } from "../data/cloudtrail-synth.js";
 import { writeFile } from "node:fs/promises";
 import { formatEvalResult, formatHuntSummary, formatProfile } from "./format.js";
 import { readLog } from "../data/read.js";
@@ -252,17 +253,22 @@ program
 program
   .command("generate")
   .description(
-    "Write a synthetic, labelled log for demos and tests (documented in src/data/synthetic.ts).",
+    "Write a synthetic, labelled log for demos, tests and benchmarks (SYNTHETIC; documented in src/data/synthetic.ts and src/data/cloudtrail-synth.ts).",
   )
-  .argument("<kind>", "connections")
+  .argument(
+    "<kind>",
+    'connections (CSV) or cloudtrail (JSON Lines, or {"Records": [...]} when --out ends in .json; gzip when .gz)',
+  )
   .option("--rows <n>", "rows to generate", number, 5000)
   .option("--seed <s>", "random seed", number, 1)
-  .requiredOption("--out <file>", "CSV file to write")
+  .requiredOption("--out <file>", "file to write")
   .action(async (kind: string, o: { rows: number; seed: number; out: string }) => {
-    if (kind !== "connections") throw new ParamError(`unknown kind "${kind}" (known: connections)`);
     if (!Number.isInteger(o.rows) || o.rows < 1)
       throw new ParamError("--rows must be a positive whole number");
-    await writeFile(o.out, connectionsToCsv(generateConnections(o.rows, o.seed)));
+    if (kind === "connections")
+      await writeFile(o.out, connectionsToCsv(generateConnections(o.rows, o.seed)));
+    else if (kind === "cloudtrail") await writeCloudTrail(o.out, o.rows, o.seed);
+    else throw new ParamError(`unknown kind "${kind}" (known: connections, cloudtrail)`);
   });
 
 try {

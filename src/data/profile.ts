@@ -102,9 +102,18 @@ function inferType(k: Counts): ColumnType {
   return "text";
 }
 
-function suggest(name: string, type: ColumnType, k: Counts): { suggest: Suggestion; why: string } {
+function suggest(
+  name: string,
+  type: ColumnType,
+  k: Counts,
+  rows: number,
+): { suggest: Suggestion; why: string } {
   if (LABEL_NAMES.test(name)) return { suggest: "label", why: "named like a label; not a feature" };
-  if (k.distinct <= 1) return { suggest: "drop", why: "one value (or none): carries no signal" };
+  if (k.distinct === 0) return { suggest: "drop", why: "always missing" };
+  if (k.distinct === 1)
+    return k.present < rows
+      ? { suggest: "category", why: "one value or missing: its presence is the signal" }
+      : { suggest: "drop", why: "the same value on every row" };
   switch (type) {
     case "integer":
     case "number":
@@ -175,7 +184,7 @@ export async function profileTable(
         top: tops[j],
         ...(numeric && k.min !== null ? { min: k.min, max: k.max! } : {}),
         ...(numeric ? { nonFinite: k.number - k.finite } : {}),
-        ...suggest(name, type, k),
+        ...suggest(name, type, k, t.rows),
       });
     });
   }
