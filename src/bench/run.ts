@@ -5,12 +5,16 @@
  * own). Prints a table and saves the results under bench/results/.
  *
  *   node dist/bench/run.js [--quick] [--only iforest,hbos] [--repeats 5] [--timeout 180]
+ *                          [--ingest-only | --no-ingest]
  *
  * On ODDS every parity configuration runs (knn_mean, lof_35, ...; `--only` takes labels or
  * detector names). On generated data, KiB/row is peak RSS over rows: if it stays level or falls
  * from 100k to 1M rows, memory grows linearly (no n × n structure anywhere).
  * A generated case that runs past --timeout seconds is reported as a timeout, not waited for,
  * and the detector is not run on larger sizes. An ODDS case slower than 10 s is timed once.
+ *
+ * Then ingestion (src/bench/ingest.ts): generated CSV and CloudTrail JSON Lines read into
+ * DuckDB, 1M rows (100k with --quick), rows/s and peak memory, median of 3 runs.
  *
  * Times are medians over repeats; the machine is noisy, so compare ratios within one run.
  */
@@ -31,6 +35,7 @@ import { availableParallelism } from "node:os";
 import { hasShared, oddsDatasets, pyodResults } from "../eval/reference.js";
 import { VARIANTS } from "../eval/parity-variants.js";
 import { readSplits } from "../eval/splits.js";
+import { INGEST_KINDS, ingestInput, runIngestCase, type IngestKind } from "./ingest.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "..", "..");
@@ -123,7 +128,15 @@ async function main(): Promise<void> {
     await runCase(detector, Number(rows), Number(cols));
     return;
   }
+  const ingestCase = args.indexOf("--ingest-case");
+  if (ingestCase >= 0) {
+    const [kind, path] = args.slice(ingestCase + 1);
+    process.stdout.write(JSON.stringify(await runIngestCase(kind as IngestKind, path)) + "\n");
+    return;
+  }
   const quick = args.includes("--quick");
+  const ingestOnly = args.includes("--ingest-only");
+  const noIngest = args.includes("--no-ingest");
   const onlyIndex = args.indexOf("--only");
   const only = onlyIndex >= 0 ? args[onlyIndex + 1].split(",") : undefined;
   const repeatsIndex = args.indexOf("--repeats");
@@ -139,7 +152,9 @@ async function main(): Promise<void> {
   );
 
   const oddsRows: Record<string, unknown>[] = [];
-  if (hasShared()) {
+  if (ingestOnly) {
+    // Only the ingestion section below.
+  } else if (hasShared()) {
     const reference = pyodResults();
     console.log(
       `ODDS datasets: fit on the 60% train split (seed 0), score the 40% test split; median of ${repeats} (one run where a case takes over ${SLOW_CASE_SECONDS} s)`,
@@ -185,7 +200,7 @@ async function main(): Promise<void> {
     console.log("shared data not found: skipping the ODDS benchmarks");
   }
 
-  const sizes = quick ? [100_000] : [100_000, 1_000_000];
+  const sizes = ingestOnly ? [] : quick ? [100_000] : [100_000, 1_000_000];
   const largeRows: Record<string, unknown>[] = [];
   console.log(
     `\nGenerated data, 10 features: fit and score all rows on ${availableParallelism()} threads; one process per case (peak RSS is the case's)`,
@@ -252,6 +267,48 @@ async function main(): Promise<void> {
     }
   }
 
+  const ingestRows: Record<string, unknown>[] = [];
+  if (!noIngest) {
+    const rows = quick ? 100_000 : 1_000_000;
+    console.log(`\nIngestion: generated logs read into DuckDB; median of 3 runs, one process each`);
+    console.log(
+      `${"input".padEnd(17)} ${"rows".padStart(9)} ${"columns".padStart(7)} ${"seconds".padStart(8)} ${"rows/s".padStart(10)} ${"peak MiB".padStart(9)}`,
+    );
+    for (const kind of INGEST_KINDS) {
+      const path = await ingestInput(kind, rows);
+      const runs: { rows: number; columns: number; seconds: number; peakMiB: number }[] = [];
+      for (let r = 0; r < 3; r++) {
+        const child = spawnSync(
+          process.execPath,
+          [fileURLToPath(import.meta.url), "--ingest-case", kind, path],
+          { encoding: "utf8", maxBuffer: 1 << 20, timeout: timeoutSeconds * 1000 },
+        );
+        if (child.status !== 0) {
+          console.log(`${kind.padEnd(17)} FAILED: ${(child.stderr || "timeout").split("\n")[0]}`);
+          break;
+        }
+        runs.push(JSON.parse(child.stdout) as (typeof runs)[number]);
+      }
+      if (runs.length === 0) continue;
+      const seconds = median(runs.map((r) => r.seconds));
+      const peakMiB = median(runs.map((r) => r.peakMiB));
+      ingestRows.push({
+        input: kind,
+        rows: runs[0].rows,
+        columns: runs[0].columns,
+        seconds,
+        rowsPerSecond: runs[0].rows / seconds,
+        peakMiB,
+      });
+      console.log(
+        `${kind.padEnd(17)} ${String(runs[0].rows).padStart(9)} ${String(runs[0].columns).padStart(7)} ${seconds.toFixed(2).padStart(8)} ` +
+          `${Math.round(runs[0].rows / seconds)
+            .toString()
+            .padStart(10)} ${peakMiB.toFixed(0).padStart(9)}`,
+      );
+    }
+  }
+
   const stamp = new Date().toISOString().replace(/[:]/g, "-").replace(/\..+$/, "");
   const dir = join(repo, "bench", "results");
   mkdirSync(dir, { recursive: true });
@@ -266,6 +323,7 @@ async function main(): Promise<void> {
         repeats,
         odds: oddsRows,
         generated: largeRows,
+        ingest: ingestRows,
       },
       null,
       2,

@@ -1,8 +1,8 @@
 /**
  * Nested records to flat columns. Objects flatten to dotted names (`userIdentity.arn`), as
  * pandas' json_normalize and the DUNE CSV name them; arrays, objects nested deeper than
- * MAX_FLATTEN_DEPTH keys, and values whose type varies between records (an object in one record,
- * a string in another) stay whole, as JSON text columns.
+ * MAX_FLATTEN_DEPTH keys, and values DuckDB cannot type as one structure across records stay
+ * whole, as JSON text columns.
  */
 import { DataError } from "../core/errors.js";
 
@@ -20,28 +20,50 @@ export interface FlatColumn {
   readonly kind: "text" | "json";
 }
 
+/** Splits DuckDB's `STRUCT(a INTEGER, "b c" VARCHAR)` type text into its fields, or undefined. */
+export function structFields(type: string): [string, string][] | undefined {
+  const m = /^STRUCT\((.*)\)$/s.exec(type);
+  if (!m) return undefined;
+  const body = m[1];
+  const out: [string, string][] = [];
+  let depth = 0;
+  let start = 0;
+  let quoted = false;
+  const push = (part: string): void => {
+    const nm = /^("(?:[^"]|"")*"|\S+)\s+(.*)$/s.exec(part.trim());
+    if (!nm) return;
+    const name = nm[1].startsWith('"') ? nm[1].slice(1, -1).replace(/""/g, '"') : nm[1];
+    out.push([name, nm[2]]);
+  };
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i];
+    if (ch === '"') quoted = !quoted;
+    else if (quoted) continue;
+    else if (ch === "(" || ch === "[") depth++;
+    else if (ch === ")" || ch === "]") depth--;
+    else if (ch === "," && depth === 0) {
+      push(body.slice(start, i));
+      start = i + 1;
+    }
+  }
+  push(body.slice(start));
+  return out;
+}
+
 /**
- * Columns for records of the merged structure `structure` (DuckDB's json_group_structure: an
- * object of keys to nested structures, `[x]` for arrays, a type name for scalars, "JSON" where
- * records disagree).
+ * Flat columns for records whose top-level fields have these DuckDB types (as DuckDB's JSON
+ * and Parquet readers infer them): STRUCTs flatten, lists, maps and JSON stay JSON text.
  */
-export function flatColumns(structure: unknown, file: string): FlatColumn[] {
-  if (structure === null || typeof structure !== "object" || Array.isArray(structure))
-    throw new DataError("records are not JSON objects", { file });
+export function flatColumns(fields: readonly [string, string][], file: string): FlatColumn[] {
   const out: FlatColumn[] = [];
-  const seen = new Map<string, number>();
+  const seen = new Set<string>();
   const add = (path: string[], kind: FlatColumn["kind"]): void => {
-    let name = path.join(".");
+    const base = path.join(".");
     // A key with a dot in it can meet a flattened name ({"a.b":1} and {"a":{"b":2}}), and JSON
     // keys may differ in case only; later ones get a numbered suffix rather than vanish.
-    const base = name;
-    let n = seen.get(name.toLowerCase());
-    while (n !== undefined) {
-      seen.set(base.toLowerCase(), n + 1);
-      name = `${base}~${n + 1}`;
-      n = seen.get(name.toLowerCase());
-    }
-    seen.set(name.toLowerCase(), 1);
+    let name = base;
+    for (let n = 2; seen.has(name.toLowerCase()); n++) name = `${base}~${n}`;
+    seen.add(name.toLowerCase());
     if (out.length >= MAX_FLAT_COLUMNS)
       throw new DataError(
         `records flatten to more than ${MAX_FLAT_COLUMNS} columns; they are too ragged to tabulate`,
@@ -49,22 +71,14 @@ export function flatColumns(structure: unknown, file: string): FlatColumn[] {
       );
     out.push({ name, path, kind });
   };
-  const walk = (node: unknown, path: string[]): void => {
-    if (node !== null && typeof node === "object" && !Array.isArray(node)) {
-      const keys = Object.keys(node);
-      if (path.length >= MAX_FLATTEN_DEPTH || keys.length === 0) {
-        add(path, "json");
-        return;
-      }
-      for (const k of keys) walk((node as Record<string, unknown>)[k], [...path, k]);
-    } else if (Array.isArray(node) || node === "JSON") add(path, "json");
+  const walk = (type: string, path: string[]): void => {
+    const inner = structFields(type);
+    if (inner !== undefined) {
+      if (path.length >= MAX_FLATTEN_DEPTH || inner.length === 0) add(path, "json");
+      else for (const [k, t] of inner) walk(t, [...path, k]);
+    } else if (/\[\d*\]$|^MAP\(|^JSON$|^UNION\(/.test(type)) add(path, "json");
     else add(path, "text");
   };
-  for (const k of Object.keys(structure)) walk((structure as Record<string, unknown>)[k], [k]);
+  for (const [k, t] of fields) walk(t, [k]);
   return out;
-}
-
-/** A DuckDB JSON path for object keys, each quoted so dots and spaces in keys stay keys. */
-export function jsonPath(path: readonly string[]): string {
-  return "$" + path.map((k) => `."${k.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join("");
 }

@@ -2,7 +2,9 @@
  * Finding malformed JSON records in Node, for what DuckDB's JSON reader cannot say: which lines
  * of a JSON Lines file it skipped, and where in a JSON document the syntax breaks.
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
+import { once } from "node:events";
+import { finished } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { DataError } from "../core/errors.js";
 
@@ -100,4 +102,36 @@ export async function locateJsonSyntaxError(
     const column = position - before.lastIndexOf("\n");
     return { line, column, problem: message.replace(/ in JSON at position \d+.*$/, "") };
   }
+}
+
+/**
+ * Copies a JSON Lines file without the given (1-based) lines, uncompressed, for DuckDB to read
+ * in skip mode: its type inference would otherwise see the bad lines too.
+ */
+export async function copyWithoutLines(
+  file: string,
+  gzip: boolean,
+  drop: ReadonlySet<number>,
+  out: string,
+): Promise<void> {
+  const sink = createWriteStream(out);
+  let line = 0;
+  let carry = "";
+  let buffer = "";
+  const keep = (text: string): void => {
+    line++;
+    if (!drop.has(line)) buffer += `${text}\n`;
+  };
+  for await (const chunk of lines(file, gzip)) {
+    const parts = (carry + chunk.toString("utf8")).split("\n");
+    carry = parts.pop()!;
+    for (const part of parts) keep(part);
+    if (buffer.length > 1 << 20) {
+      if (!sink.write(buffer)) await once(sink, "drain");
+      buffer = "";
+    }
+  }
+  if (carry !== "") keep(carry);
+  sink.end(buffer);
+  await finished(sink);
 }

@@ -10,12 +10,15 @@
  * breaks, so in a directory the whole file is skipped and reported, and a single file is an
  * error either way.
  */
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DataError } from "../core/errors.js";
 import { ident, literal, type Db } from "./db.js";
 import { newTableName } from "./delimited.js";
-import { flatColumns, jsonPath, type FlatColumn } from "./flatten.js";
+import { flatColumns, MAX_FLATTEN_DEPTH, structFields, type FlatColumn } from "./flatten.js";
 import { verifyGzip } from "./gzip-check.js";
-import { locateJsonSyntaxError, scanJsonLines } from "./json-scan.js";
+import { copyWithoutLines, locateJsonSyntaxError, scanJsonLines } from "./json-scan.js";
 import { isGzip } from "./sniff.js";
 import { MAX_REPORTED, type BadRecord, type LoadedTable, type OnBadRows } from "./table.js";
 
@@ -35,21 +38,37 @@ export interface JsonOptions {
   readonly onBadRows?: OnBadRows;
 }
 
-/** SQL for the records of the files, one JSON object per row, in file order. */
-function recordsSql(
+/** DuckDB's read_json over the files: a full scan types the records (no sampling). */
+function readJsonSql(
   kind: JsonKind,
   files: readonly string[],
   compression: string,
   ignoreErrors: boolean,
+  columns?: string,
 ): string {
   const list = `[${files.map(literal).join(", ")}]`;
   // "auto" reads a top-level array as its elements, and one or more objects as themselves.
   const format = kind === "jsonl" ? "newline_delimited" : "auto";
-  const read =
-    `read_json_objects(${list}, format = '${format}', filename = true, compression = '${compression}', ` +
-    `maximum_object_size = ${MAX_JSON_OBJECT_BYTES}${ignoreErrors ? ", ignore_errors = true" : ""})`;
-  if (kind !== "cloudtrail") return `SELECT json AS j, filename FROM ${read}`;
-  return `SELECT unnest(json_extract(json, '$.Records[*]')) AS j, filename FROM ${read}`;
+  const typing =
+    columns !== undefined
+      ? `columns = ${columns}`
+      : // Objects stay STRUCTs however ragged (flattened by us, up to MAX_FLATTEN_DEPTH keys).
+        // (CloudTrail records sit two levels down: the Records list, then its elements.)
+        `sample_size = -1, maximum_depth = ${MAX_FLATTEN_DEPTH + (kind === "cloudtrail" ? 3 : 1)}, ` +
+        "field_appearance_threshold = 0, map_inference_threshold = -1";
+  return (
+    `read_json(${list}, format = '${format}', compression = '${compression}', filename = '__file', ` +
+    `maximum_object_size = ${MAX_JSON_OBJECT_BYTES}, ${typing}${ignoreErrors ? ", ignore_errors = true" : ""})`
+  );
+}
+
+/** A DuckDB type with every scalar leaf made VARCHAR (its text as written) and other leaves JSON. */
+function textType(type: string, depth: number): string {
+  const fields = structFields(type);
+  if (fields !== undefined && fields.length > 0 && depth < MAX_FLATTEN_DEPTH)
+    return `STRUCT(${fields.map(([k, t]) => `${ident(k)} ${textType(t, depth + 1)}`).join(", ")})`;
+  if (fields !== undefined || /\[\d*\]$|^MAP\(|^JSON$|^UNION\(/.test(type)) return "JSON";
+  return "VARCHAR";
 }
 
 export async function loadJson(db: Db, options: JsonOptions): Promise<LoadedTable> {
@@ -65,11 +84,7 @@ export async function loadJson(db: Db, options: JsonOptions): Promise<LoadedTabl
   const gzipOf = new Map(files.map((f, k) => [f, gz[k]]));
   await Promise.all(files.filter((f) => gzipOf.get(f)).map((f) => verifyGzip(f)));
   // One compression for the whole list; in a directory, names must say what the content is.
-  const compression = gz.every((g) => g)
-    ? "gzip"
-    : gz.every((g) => !g)
-      ? "uncompressed"
-      : "auto_detect";
+  let compression = compressionOf(files, gzipOf);
   if (compression === "auto_detect") {
     const liar = files.find((f, k) => gz[k] !== f.toLowerCase().endsWith(".gz"));
     if (liar !== undefined)
@@ -126,88 +141,133 @@ export async function loadJson(db: Db, options: JsonOptions): Promise<LoadedTabl
       offset += scan.records;
     }
   }
-
-  const records = recordsSql(kind, files, compression, kind === "jsonl" && skip);
-  const objects = `(${records}) WHERE json_type(j) = 'OBJECT'`;
-  let structure: unknown;
-  let nonObject: number;
+  // DuckDB types records from every line it reads, bad ones too: it reads a clean copy.
+  const copies: string[] = [];
+  if (lineScans !== undefined && skipped > 0) {
+    files = await Promise.all(
+      files.map(async (f) => {
+        const scan = lineScans.get(f)!;
+        if (scan.problems.length === 0) return f;
+        const copy = join(tmpdir(), `anomalog-clean-${process.pid}-${copies.length}.jsonl`);
+        copies.push(copy);
+        await copyWithoutLines(f, gzipOf.get(f)!, new Set(scan.problems.map((p) => p.line)), copy);
+        gzipOf.set(copy, false);
+        return copy;
+      }),
+    );
+  }
+  compression = compressionOf(files, gzipOf);
   try {
-    const r = await db.connection.runAndReadAll(
-      `SELECT json_group_structure(CASE WHEN json_type(j) = 'OBJECT' THEN j END), ` +
-        `count(*) FILTER (WHERE json_type(j) IS DISTINCT FROM 'OBJECT')::DOUBLE FROM (${records})`,
-    );
-    const [s, n] = r.getRowsJS()[0] as [string | null, number];
-    structure = s === null ? null : (JSON.parse(s) as unknown);
-    nonObject = n;
-  } catch (e) {
-    throw (await describeJsonError(e as Error, files, gzipOf, kind)).error;
+    return await loadRecords();
+  } finally {
+    await Promise.all(copies.map((c) => rm(c, { force: true })));
   }
-  if (nonObject > 0 && !skip) {
-    const where = await firstNonObject(db, records, files, gzipOf, kind);
-    throw new DataError(
-      `${where.place}: record is not a JSON object (use --on-bad-rows skip to skip and count such records)`,
-      { file: where.file },
-    );
-  }
-  if (nonObject > 0 && kind !== "jsonl") {
-    // Non-object elements of a JSON array or Records list: located by their index.
-    const r = await db.connection.runAndReadAll(
-      `SELECT filename, n::DOUBLE FROM (SELECT filename, row_number() OVER (PARTITION BY filename) AS n, json_type(j) AS t FROM (${records})) WHERE t IS DISTINCT FROM 'OBJECT' ORDER BY filename, n`,
-    );
-    for (const [f, n] of r.getRowsJS() as [string, number][]) {
-      skipped++;
-      if (badRecords.length < MAX_REPORTED)
-        badRecords.push({ file: f, record: n, problem: "not a JSON object" });
+
+  async function loadRecords(): Promise<LoadedTable> {
+    // Pass 1: the records' structure. Pass 2: read them again with every scalar typed as text,
+    // so values keep the text they were written with (no timestamp or number reformatting).
+    const ignoreErrors = kind === "jsonl" && skip;
+    let described: [string, string][];
+    try {
+      const r = await db.connection.runAndReadAll(
+        `DESCRIBE SELECT * EXCLUDE (__file) FROM ${readJsonSql(kind, files, compression, ignoreErrors)}`,
+      );
+      described = (r.getRowsJS() as string[][]).map((row) => [row[0], row[1]]);
+    } catch (e) {
+      throw (await describeJsonError(e as Error, files, gzipOf, kind)).error;
     }
-  }
-  if (structure === null)
-    throw new DataError(skipped > 0 ? `no records left after skipping ${skipped}` : "no records", {
+    if (kind === "cloudtrail") {
+      const records = described.find(([name]) => name === "Records");
+      const element =
+        records !== undefined ? structFields(records[1].replace(/\[\]$/, "")) : undefined;
+      if (element === undefined)
+        throw new DataError("CloudTrail Records are not JSON objects", { file: path });
+      described = element;
+    }
+    if (described.length === 0)
+      throw new DataError(
+        skipped > 0 ? `no records left after skipping ${skipped}` : "no records",
+        {
+          file: path,
+        },
+      );
+    const columns = flatColumns(described, path);
+    const typed = `{${described.map(([k, t]) => `${literal(k)}: ${literal(textType(t, 1))}`).join(", ")}}`;
+    const source =
+      kind === "cloudtrail"
+        ? `(SELECT unnest(r), __file FROM (SELECT unnest(Records) AS r, __file FROM ${readJsonSql(
+            kind,
+            files,
+            compression,
+            false,
+            `{'Records': ${literal(`${textType(`STRUCT(${described.map(([k, t]) => `${ident(k)} ${t}`).join(", ")})`, 0)}[]`)}}`,
+          )}))`
+        : readJsonSql(kind, files, compression, ignoreErrors, typed);
+    const withSource = options.files.length > 1;
+    const select = columns.map((c) => `${access(c)} AS ${ident(c.name)}`);
+    if (withSource) {
+      if (columns.some((c) => c.name.toLowerCase() === SOURCE_FILE_COLUMN))
+        throw new DataError(
+          `records have a field "${SOURCE_FILE_COLUMN}", which names the source file here`,
+          { file: path },
+        );
+      select.unshift(`__file AS ${SOURCE_FILE_COLUMN}`);
+    }
+    const table = newTableName();
+    try {
+      await db.connection.run(
+        `CREATE TEMP TABLE ${table} AS SELECT ${select.join(", ")} FROM ${source}`,
+      );
+    } catch (e) {
+      throw (await describeJsonError(e as Error, files, gzipOf, kind)).error;
+    }
+    const count = await db.connection.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${table}`);
+
+    let rows = count.getRowsJS()[0][0] as number;
+    if (lineScans !== undefined) {
+      // DuckDB gives a bad line an empty row or leaves it out; Node's scan says which lines.
+      let all = 0;
+      let bad = 0;
+      for (const scan of lineScans.values()) {
+        all += scan.records;
+        bad += scan.problems.length;
+      }
+      if (rows === all && bad > 0) {
+        await db.connection.run(
+          `DELETE FROM ${table} WHERE rowid + 1 IN (${removed.map(String).join(", ")})`,
+        );
+        rows -= bad;
+      } else if (rows !== all - bad)
+        throw new DataError(
+          `read ${rows} records but found ${all - bad} valid lines; refusing to guess which records are missing`,
+          { file: path },
+        );
+    }
+    return {
       file: path,
-    });
-
-  const columns = flatColumns(structure, path);
-  const withSource = options.files.length > 1;
-  const select = columns.map((c) => `${extract(c)} AS ${ident(c.name)}`);
-  if (withSource) {
-    if (columns.some((c) => c.name.toLowerCase() === SOURCE_FILE_COLUMN))
-      throw new DataError(
-        `records have a field "${SOURCE_FILE_COLUMN}", which names the source file here`,
-        { file: path },
-      );
-    select.unshift(`filename AS ${SOURCE_FILE_COLUMN}`);
+      format: kind,
+      table,
+      columns: [...(withSource ? [SOURCE_FILE_COLUMN] : []), ...columns.map((c) => c.name)],
+      rows,
+      skipped,
+      badRecords,
+      notes,
+      removedRows: Float64Array.from(removed.sort((a, b) => a - b)),
+    };
   }
-  const table = newTableName();
-  await db.connection.run(
-    `CREATE TEMP TABLE ${table} AS SELECT ${select.join(", ")} FROM ${objects}`,
-  );
-  const count = await db.connection.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${table}`);
-  const rows = count.getRowsJS()[0][0] as number;
-
-  if (lineScans !== undefined) {
-    let expected = 0;
-    for (const s of lineScans.values()) expected += s.records - s.problems.length;
-    if (expected !== rows)
-      throw new DataError(
-        `read ${rows} records but found ${expected} valid lines; refusing to guess which records are missing`,
-        { file: path },
-      );
-  }
-  return {
-    file: path,
-    format: kind,
-    table,
-    columns: [...(withSource ? [SOURCE_FILE_COLUMN] : []), ...columns.map((c) => c.name)],
-    rows,
-    skipped,
-    badRecords,
-    notes,
-    removedRows: Float64Array.from(removed.sort((a, b) => a - b)),
-  };
 }
 
-function extract(c: FlatColumn): string {
-  const path = literal(jsonPath(c.path));
-  return c.kind === "text" ? `j->>${path}` : `(j->${path})::VARCHAR`;
+/** One compression for a list of files: gzip, none, or (mixed) decided per file by its name. */
+function compressionOf(files: readonly string[], gzipOf: ReadonlyMap<string, boolean>): string {
+  const gz = files.map((f) => gzipOf.get(f));
+  return gz.every((g) => g) ? "gzip" : gz.every((g) => !g) ? "uncompressed" : "auto_detect";
+}
+
+/** A flat column's value: its STRUCT path from the top-level field, as text. */
+function access(c: FlatColumn): string {
+  let expr = ident(c.path[0]);
+  for (const k of c.path.slice(1)) expr = `struct_extract(${expr}, ${literal(k)})`;
+  return `${expr}::VARCHAR`;
 }
 
 /** Where DuckDB's JSON error happened: the file, line and problem, found again in Node. */
@@ -262,24 +322,4 @@ async function describeJsonError(
       };
   }
   return { error: new DataError(`malformed JSON: ${message}`, { file }), file, problem: message };
-}
-
-async function firstNonObject(
-  db: Db,
-  records: string,
-  files: readonly string[],
-  gzipOf: ReadonlyMap<string, boolean>,
-  kind: JsonKind,
-): Promise<{ file: string; place: string }> {
-  if (kind === "jsonl") {
-    for (const f of files) {
-      const p = (await scanJsonLines(f, gzipOf.get(f)!, true)).problems[0];
-      if (p !== undefined) return { file: f, place: `line ${p.line}` };
-    }
-  }
-  const r = await db.connection.runAndReadAll(
-    `SELECT filename, n::DOUBLE FROM (SELECT filename, row_number() OVER (PARTITION BY filename) AS n, json_type(j) AS t FROM (${records})) WHERE t IS DISTINCT FROM 'OBJECT' ORDER BY filename, n LIMIT 1`,
-  );
-  const [file, n] = r.getRowsJS()[0] as [string, number];
-  return { file, place: `record ${n}` };
 }
