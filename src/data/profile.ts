@@ -49,8 +49,8 @@ export interface Profile {
 const TOP_K = 5;
 /** Longest value text shown in `top`; a 10 MB field is summarised, not echoed. */
 export const MAX_VALUE_CHARS = 200;
-/** Columns profiled per SQL statement (a 10,000-column file stays a handful of queries). */
-const BATCH = 100;
+/** Columns profiled per SQL statement (a 10,000-column file is ten pairs of queries). */
+const BATCH = 1000;
 /** A text column with at most this many distinct values is a category; above, frequency. */
 const CATEGORY_MAX_DISTINCT = 1000;
 
@@ -70,8 +70,9 @@ interface Counts {
   max: number | null;
 }
 
-function countsSql(c: string): string {
-  const v = `nullif(${ident(c)}, '')`;
+/** Aggregates over `v`, one column's values, for the inference. */
+const COUNTS_SQL = (() => {
+  const v = "nullif(v, '')";
   const num = `TRY_CAST(${v} AS DOUBLE)`;
   return [
     `count(${v})`,
@@ -88,6 +89,15 @@ function countsSql(c: string): string {
   ]
     .map((e) => `(${e})::DOUBLE`)
     .join(", ");
+})();
+
+/**
+ * The columns of a batch stacked into (j, v) pairs: one set of aggregate expressions serves any
+ * number of columns, so a 10,000-column file costs what its cells cost, not what binding
+ * 100,000 expressions costs.
+ */
+function unpivot(table: string, columns: readonly string[]): string {
+  return `(SELECT unnest(range(${columns.length})) AS j, unnest([${columns.map(ident).join(", ")}]) AS v FROM ${table})`;
 }
 
 function inferType(k: Counts): ColumnType {
@@ -155,12 +165,12 @@ export async function profileTable(
   for (let start = 0; start < columns.length; start += BATCH) {
     const batch = columns.slice(start, start + BATCH);
     const r = await db.connection.runAndReadAll(
-      `SELECT ${batch.map(countsSql).join(", ")} FROM ${t.table}`,
+      `SELECT j, ${COUNTS_SQL} FROM ${unpivot(t.table, batch)} GROUP BY j ORDER BY j`,
     );
-    const flat = r.getRowsJS()[0] as (number | null)[];
+    const byColumn = r.getRowsJS() as (number | null)[][];
     const tops = await topValues(db, t.table, batch);
     batch.forEach((name, j) => {
-      const f = flat.slice(j * 11, j * 11 + 11);
+      const f = byColumn[j].slice(1);
       const k: Counts = {
         present: f[0]!,
         distinct: f[1]!,
@@ -200,13 +210,11 @@ export async function profileTable(
 }
 
 async function topValues(db: Db, table: string, columns: readonly string[]): Promise<TopValue[][]> {
-  const parts = columns.map(
-    (c, j) =>
-      `(SELECT ${j} AS j, left(v, ${MAX_VALUE_CHARS + 1}) AS v, c FROM (SELECT ${ident(c)} AS v, count(*)::DOUBLE AS c ` +
-      `FROM ${table} WHERE nullif(${ident(c)}, '') IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${TOP_K}))`,
-  );
   const r = await db.connection.runAndReadAll(
-    `SELECT * FROM (${parts.join(" UNION ALL ")}) ORDER BY j, c DESC, v`,
+    `SELECT j, left(v, ${MAX_VALUE_CHARS + 1}), c FROM (SELECT j, v, count(*)::DOUBLE AS c, ` +
+      `row_number() OVER (PARTITION BY j ORDER BY count(*) DESC, v) AS rank ` +
+      `FROM ${unpivot(table, columns)} WHERE nullif(v, '') IS NOT NULL GROUP BY j, v) ` +
+      `WHERE rank <= ${TOP_K} ORDER BY j, c DESC, v`,
   );
   const out = columns.map((): TopValue[] => []);
   for (const [j, v, c] of r.getRowsJS() as [number, string, number][]) {
