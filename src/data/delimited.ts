@@ -13,7 +13,13 @@ import { ident, literal, type Db } from "./db.js";
 import { verifyGzip } from "./gzip-check.js";
 import { readHeaderLine, splitCsvLine } from "./header.js";
 import { isGzip } from "./sniff.js";
-import { MAX_REPORTED, type BadRecord, type LoadedTable, type OnBadRows } from "./table.js";
+import {
+  MAX_REPORTED,
+  sourceRow,
+  type BadRecord,
+  type LoadedTable,
+  type OnBadRows,
+} from "./table.js";
 
 /** Longest line DuckDB will take: a bound, so a runaway field is an error rather than a crash. */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -155,7 +161,7 @@ export async function loadDelimited(
     const rowids = (r.getRowsJS() as [number][]).map(([id]) => id);
     if (rowids.length > 0) {
       await db.connection.run(`DELETE FROM ${table} WHERE ${repeat}`);
-      const rows = rowids.map((id) => sourceRowOfLoaded(id, removed));
+      const rows = rowids.map((id) => sourceRow({ removedRows: removed }, id));
       notes.push(
         `${rowids.length} repeated header line(s) removed (data row ${rows.slice(0, MAX_REPORTED).join(", ")}${rows.length > MAX_REPORTED ? ", …" : ""})`,
       );
@@ -183,16 +189,6 @@ export async function loadDelimited(
     notes,
     removedRows: Float64Array.from(removed),
   };
-}
-
-/** The source row of the loaded row with this rowid (0-based), given rows already removed. */
-function sourceRowOfLoaded(rowid: number, removedSorted: readonly number[]): number {
-  let row = rowid + 1;
-  for (const r of removedSorted) {
-    if (r <= row) row++;
-    else break;
-  }
-  return row;
 }
 
 function firstLine(s: string): string {

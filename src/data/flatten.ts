@@ -5,6 +5,7 @@
  * whole, as JSON text columns.
  */
 import { DataError } from "../core/errors.js";
+import { ident, literal } from "./db.js";
 
 /** Keys in a flattened name at most; `userIdentity.sessionContext.sessionIssuer.arn` is four. */
 export const MAX_FLATTEN_DEPTH = 4;
@@ -81,4 +82,11 @@ export function flatColumns(fields: readonly [string, string][], file: string): 
   };
   for (const [k, t] of fields) walk(t, [k]);
   return out;
+}
+
+/** SQL for a flat column's value: its STRUCT keys followed from the top-level column. */
+export function structPath(path: readonly string[]): string {
+  let expr = ident(path[0]);
+  for (const k of path.slice(1)) expr = `struct_extract(${expr}, ${literal(k)})`;
+  return expr;
 }

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { DataError } from "../core/errors.js";
 import { ident, literal, type Db } from "./db.js";
 import { newTableName } from "./delimited.js";
-import { flatColumns, MAX_FLATTEN_DEPTH, structFields, type FlatColumn } from "./flatten.js";
+import { flatColumns, MAX_FLATTEN_DEPTH, structFields, structPath } from "./flatten.js";
 import { verifyGzip } from "./gzip-check.js";
 import { copyWithoutLines, locateJsonSyntaxError, scanJsonLines } from "./json-scan.js";
 import { isGzip } from "./sniff.js";
@@ -204,7 +204,7 @@ export async function loadJson(db: Db, options: JsonOptions): Promise<LoadedTabl
           )}))`
         : readJsonSql(kind, files, compression, ignoreErrors, typed);
     const withSource = options.files.length > 1;
-    const select = columns.map((c) => `${access(c)} AS ${ident(c.name)}`);
+    const select = columns.map((c) => `${structPath(c.path)}::VARCHAR AS ${ident(c.name)}`);
     if (withSource) {
       if (columns.some((c) => c.name.toLowerCase() === SOURCE_FILE_COLUMN))
         throw new DataError(
@@ -261,13 +261,6 @@ export async function loadJson(db: Db, options: JsonOptions): Promise<LoadedTabl
 function compressionOf(files: readonly string[], gzipOf: ReadonlyMap<string, boolean>): string {
   const gz = files.map((f) => gzipOf.get(f));
   return gz.every((g) => g) ? "gzip" : gz.every((g) => !g) ? "uncompressed" : "auto_detect";
-}
-
-/** A flat column's value: its STRUCT path from the top-level field, as text. */
-function access(c: FlatColumn): string {
-  let expr = ident(c.path[0]);
-  for (const k of c.path.slice(1)) expr = `struct_extract(${expr}, ${literal(k)})`;
-  return `${expr}::VARCHAR`;
 }
 
 /** Where DuckDB's JSON error happened: the file, line and problem, found again in Node. */

@@ -6,15 +6,8 @@
 import { DataError } from "../core/errors.js";
 import { ident, literal, type Db } from "./db.js";
 import { checkNames, newTableName } from "./delimited.js";
-import { flatColumns } from "./flatten.js";
+import { flatColumns, structPath } from "./flatten.js";
 import type { LoadedTable } from "./table.js";
-
-/** A nested field of a row, by STRUCT keys from its top-level column. */
-function access(path: readonly string[]): string {
-  let expr = ident(path[0]);
-  for (const k of path.slice(1)) expr = `struct_extract(${expr}, ${literal(k)})`;
-  return expr;
-}
 
 export async function loadParquet(db: Db, file: string): Promise<LoadedTable> {
   let described: [string, string][];
@@ -28,7 +21,10 @@ export async function loadParquet(db: Db, file: string): Promise<LoadedTable> {
   }
   const columns = flatColumns(described, file).map((c) => ({
     name: c.name,
-    expr: c.kind === "json" ? `to_json(${access(c.path)})::VARCHAR` : `${access(c.path)}::VARCHAR`,
+    expr:
+      c.kind === "json"
+        ? `to_json(${structPath(c.path)})::VARCHAR`
+        : `${structPath(c.path)}::VARCHAR`,
   }));
   checkNames(
     columns.map((c) => c.name),

@@ -41,7 +41,10 @@ export type OnBadRows = "fail" | "skip";
 export const MAX_REPORTED = 20;
 
 /** The 1-based source row of table row `index` (0-based), stepping over removed rows. */
-export function sourceRow(t: Pick<LoadedTable, "removedRows">, index: number): number {
+export function sourceRow(
+  t: { readonly removedRows: ArrayLike<number> & Iterable<number> },
+  index: number,
+): number {
   let row = index + 1;
   for (const removed of t.removedRows) {
     if (removed <= row) row++;
