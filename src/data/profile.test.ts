@@ -14,10 +14,10 @@ test("profile infers types, counts missing and distinct values, ranks top values
   writeFileSync(
     path,
     [
-      "id,when,src,dst_port,bytes,flag,proto,rate,label",
-      "1,2024-01-01T00:00:00Z,10.0.0.1,443,10,true,tcp,1.5,0",
-      "2,2024-01-01T01:00:00Z,10.0.0.2,80,20000,false,tcp,Infinity,0",
-      "3,2024-01-01T02:00:00Z,10.0.0.1,443,,true,udp,2.5,1",
+      "id,when,src,dst_port,bytes,flag,proto,rate,label,v6,clock",
+      "1,2024-01-01T00:00:00Z,10.0.0.1,443,10,true,tcp,1.5,0,fd2d:ab8c:225::1,12:30:45",
+      "2,2024-01-01T01:00:00Z,10.0.0.2,80,20000,false,tcp,Infinity,0,ff02::1:3,08:00:01",
+      "3,2024-01-01T02:00:00Z,10.0.0.1,443,,true,udp,2.5,1,2001:db8:0:0:0:0:0:1,23:59:59",
     ].join("\n") + "\n",
   );
   const p = await withDb(async (db) => profileTable(db, await readLog(db, path)));
@@ -41,6 +41,9 @@ test("profile infers types, counts missing and distinct values, ranks top values
   assert.equal(col("rate").type, "number");
   assert.equal(col("rate").nonFinite, 1);
   assert.equal(col("label").suggest, "label");
+  assert.equal(col("v6").type, "ip");
+  // Times of day have colons too; they are not addresses.
+  assert.notEqual(col("clock").type, "ip");
 });
 
 test("profile of a huge field shows a bounded value", async () => {

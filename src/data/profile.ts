@@ -82,7 +82,7 @@ const COUNTS_SQL = (() => {
     `count(*) FILTER (WHERE isfinite(${num}))`,
     `count(*) FILTER (WHERE lower(${v}) IN ('true', 'false', 't', 'f'))`,
     `count(*) FILTER (WHERE ${num} IS NULL AND TRY_CAST(${v} AS TIMESTAMPTZ) IS NOT NULL)`,
-    `count(*) FILTER (WHERE regexp_full_match(${v}, '\\d{1,3}(\\.\\d{1,3}){3}') OR regexp_full_match(${v}, '[0-9A-Fa-f]{0,4}(:[0-9A-Fa-f]{0,4}){2,7}'))`,
+    `count(*) FILTER (WHERE regexp_full_match(${v}, '\\d{1,3}(\\.\\d{1,3}){3}') OR regexp_full_match(${v}, '([0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|[0-9A-Fa-f:]*::[0-9A-Fa-f:]*'))`,
     `count(*) FILTER (WHERE left(${v}, 1) IN ('{', '[') AND json_valid(${v}))`,
     `min(${num}) FILTER (WHERE isfinite(${num}))`,
     `max(${num}) FILTER (WHERE isfinite(${num}))`,
