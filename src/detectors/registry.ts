@@ -9,6 +9,7 @@ import { cblof } from "./cblof.js";
 import { cof } from "./cof.js";
 import { copod } from "./copod.js";
 import { ecod } from "./ecod.js";
+import { gmm } from "./gmm.js";
 import { hbos } from "./hbos.js";
 import { iforest } from "./iforest.js";
 import { inne } from "./inne.js";
@@ -32,6 +33,7 @@ const detectors: readonly AnyDetector[] = [
   kde,
   cblof,
   inne,
+  gmm,
 ];
 const byName = new Map(detectors.map((d) => [d.name, d]));
 

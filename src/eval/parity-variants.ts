@@ -146,4 +146,5 @@ export const VARIANTS: readonly Variant[] = [
     testFixture: true,
     pyodScoring: "batch",
   },
+  { label: "gmm", detector: "gmm", params: {}, pyod: "GMM", tolerance: 0.005 },
 ];
