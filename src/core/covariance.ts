@@ -4,7 +4,7 @@
  * rows. The scatter BᵀB of the centred rows is one matrix product on the SIMD kernel.
  */
 import type { Matrix } from "./matrix.js";
-import { multiplyABt } from "./linalg.js";
+import { multiplyABt, transpose } from "./linalg.js";
 
 export interface MeanCovariance {
   readonly mean: Float64Array;
@@ -25,13 +25,14 @@ export function subsetMeanCovariance(
     for (let j = 0; j < d; j++) mean[j] += data[at + j];
   }
   for (let j = 0; j < d; j++) mean[j] /= count;
-  // Centred rows, feature-major (d × count), so the scatter is a product of rows.
-  const block = new Float64Array(d * count);
+  // Centred rows, then feature-major (d × count), so the scatter is a product of rows.
+  const centred = new Float64Array(count * d);
   for (let r = 0; r < count; r++) {
     const at = rows[r] * d;
-    for (let j = 0; j < d; j++) block[j * count + r] = data[at + j] - mean[j];
+    const to = r * d;
+    for (let j = 0; j < d; j++) centred[to + j] = data[at + j] - mean[j];
   }
-  return { mean, covariance: scatter(block, d, count, count) };
+  return { mean, covariance: scatter(transpose(centred, count, d), d, count, count) };
 }
 
 /**

@@ -16,6 +16,7 @@ import { inne } from "./inne.js";
 import { kde } from "./kde.js";
 import { knn } from "./knn.js";
 import { lof } from "./lof.js";
+import { mcd } from "./mcd.js";
 import { pca } from "./pca.js";
 import { sod } from "./sod.js";
 
@@ -34,6 +35,7 @@ const detectors: readonly AnyDetector[] = [
   cblof,
   inne,
   gmm,
+  mcd,
 ];
 const byName = new Map(detectors.map((d) => [d.name, d]));
 

@@ -147,4 +147,5 @@ export const VARIANTS: readonly Variant[] = [
     pyodScoring: "batch",
   },
   { label: "gmm", detector: "gmm", params: {}, pyod: "GMM", tolerance: 0.005 },
+  { label: "mcd", detector: "mcd", params: {}, pyod: "MCD", tolerance: 0.03 },
 ];
