@@ -15,6 +15,7 @@ import { iforest } from "./iforest.js";
 import { inne } from "./inne.js";
 import { kde } from "./kde.js";
 import { knn } from "./knn.js";
+import { lmdd } from "./lmdd.js";
 import { lof } from "./lof.js";
 import { mcd } from "./mcd.js";
 import { pca } from "./pca.js";
@@ -36,6 +37,7 @@ const detectors: readonly AnyDetector[] = [
   inne,
   gmm,
   mcd,
+  lmdd,
 ];
 const byName = new Map(detectors.map((d) => [d.name, d]));
 
