@@ -78,18 +78,20 @@ export function choleskySolve(L: Float64Array, n: number, b: Float64Array): Floa
  * Mahalanobis distances of many rows come from one matrix product.
  */
 export function invertLower(L: Float64Array, n: number): Float64Array {
-  const W = new Float64Array(n * n);
-  // Column j of L⁻¹ solves L·w = e_j; it is zero above row j. Filled row by row so each entry
-  // reads the already finished rows of W above it.
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    const inv = 1 / L[ri + i];
-    for (let j = 0; j < i; j++) {
+  // Column j of L⁻¹ solves L·w = e_j by forward substitution (zero above row j); the columns are
+  // built as contiguous rows of the transpose, so every inner loop reads memory in order.
+  const T = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    const w = j * n;
+    T[w + j] = 1 / L[j * n + j];
+    for (let i = j + 1; i < n; i++) {
+      const ri = i * n;
       let s = 0;
-      for (let k = j; k < i; k++) s += L[ri + k] * W[k * n + j];
-      W[ri + j] = -s * inv;
+      for (let k = j; k < i; k++) s += L[ri + k] * T[w + k];
+      T[w + i] = -s / L[ri + i];
     }
-    W[ri + i] = inv;
   }
+  const W = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) W[i * n + j] = T[j * n + i];
   return W;
 }

@@ -31,7 +31,6 @@ import type { Random } from "./random.js";
 import { multiplyABt } from "./linalg.js";
 import { cholesky, choleskyLogDet, invertLower } from "./cholesky.js";
 import { symmetricPseudoInverse } from "./pinvh.js";
-import { subsetMeanCovariance } from "./covariance.js";
 
 export interface RawMcd {
   readonly location: Float64Array;
@@ -93,14 +92,15 @@ export function fastMcd(X: Matrix, h: number, rng: Random): RawMcd {
     best = selectCandidates(data, h, starts, 1, FINAL_STEPS, rng)[0];
   }
   const support = new Uint8Array(n);
-  let dist = best.dist;
+  let dist = best.dist();
   if (rowsOf === undefined) {
     for (const i of best.estimate.support) support[i] = 1;
   } else {
     // Back from merged-row positions to rows (the merged rows are all rows here).
     dist = new Float64Array(n);
     for (const i of best.estimate.support) support[rowsOf[i]] = 1;
-    for (let r = 0; r < rowsOf.length; r++) dist[rowsOf[r]] = best.dist[r];
+    const onRows = best.dist();
+    for (let r = 0; r < rowsOf.length; r++) dist[rowsOf[r]] = onRows[r];
   }
   return {
     location: best.estimate.location,
@@ -230,6 +230,9 @@ class Estimate {
     /** The Cholesky factor, absent when the covariance is singular. */
     private readonly factor: Float64Array | undefined,
     readonly logDet: number,
+    /** Σ (x − c) and Σ (x − c)(x − c)ᵀ over the support, c the owner's centre. */
+    readonly sum: Float64Array,
+    readonly scatter: Float64Array,
   ) {}
 
   /** scikit-learn's `pinvh(covariance)`, from the Cholesky factor when there is one. */
@@ -256,9 +259,15 @@ class SearchData {
   private readonly capacity: number;
   /** Products of the rows with a precision factor (n × at most p), reused by every call. */
   private readonly products: Float64Array<ArrayBuffer>;
+  /** The rows' mean: moments are summed about it, so that few digits cancel. */
+  private readonly centre: Float64Array;
   constructor(readonly X: Matrix) {
-    this.capacity = Math.max(4, Math.floor(4e6 / (3 * X.cols * X.cols + 2 * X.rows)));
+    this.capacity = Math.max(4, Math.floor(4e6 / (4 * X.cols * X.cols + 2 * X.rows)));
     this.products = new Float64Array(X.rows * X.cols);
+    const { rows: n, cols: p, data } = X;
+    this.centre = new Float64Array(p);
+    for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) this.centre[j] += data[i * p + j];
+    for (let j = 0; j < p; j++) this.centre[j] /= n;
   }
 
   /**
@@ -291,7 +300,12 @@ class SearchData {
     return out;
   }
 
-  estimateOf(support: Int32Array): Estimate {
+  /**
+   * The estimate of a support. Given the estimate it came from, when fewer than half the rows
+   * changed, the support's moments are those of `from` updated by the rows that left and came
+   * (C-steps near convergence swap a few rows), else they are summed afresh.
+   */
+  estimateOf(support: Int32Array, from?: Estimate): Estimate {
     let h1 = 0x811c9dc5;
     let h2 = support.length;
     for (const i of support) {
@@ -301,13 +315,64 @@ class SearchData {
     const key = `${support.length}:${h1}:${h2}`;
     const hit = this.cache.get(key);
     if (hit !== undefined && sameRows(hit.support, support)) return hit;
-    const { mean, covariance } = subsetMeanCovariance(this.X, support);
-    const L = cholesky(covariance, this.X.cols);
-    const logDet = L === undefined ? -Infinity : choleskyLogDet(L, this.X.cols);
-    const e = new Estimate(this, support, mean, covariance, L, logDet);
+    const p = this.X.cols;
+    const h = support.length;
+    let sum: Float64Array | undefined;
+    let scatter: Float64Array | undefined;
+    if (from !== undefined && from.owner === this && from.support.length === h) {
+      const { came, left } = changedRows(from.support, support);
+      if (2 * (came.length + left.length) < h) {
+        sum = Float64Array.from(from.sum);
+        scatter = Float64Array.from(from.scatter);
+        this.addMoments(came, 1, sum, scatter);
+        this.addMoments(left, -1, sum, scatter);
+      }
+    }
+    if (sum === undefined || scatter === undefined) {
+      sum = new Float64Array(p);
+      scatter = new Float64Array(p * p);
+      this.addMoments(support, 1, sum, scatter);
+    }
+    // Mean and covariance from the moments about the centre: μ = c + s / h, Σ = S / h − m mᵀ.
+    const location = new Float64Array(p);
+    const relative = new Float64Array(p);
+    for (let j = 0; j < p; j++) {
+      relative[j] = sum[j] / h;
+      location[j] = this.centre[j] + relative[j];
+    }
+    const covariance = new Float64Array(p * p);
+    for (let a = 0; a < p; a++) {
+      for (let b = a; b < p; b++) {
+        const v = scatter[a * p + b] / h - relative[a] * relative[b];
+        covariance[a * p + b] = v;
+        covariance[b * p + a] = v;
+      }
+    }
+    const L = cholesky(covariance, p);
+    const logDet = L === undefined ? -Infinity : choleskyLogDet(L, p);
+    const e = new Estimate(this, support, location, covariance, L, logDet, sum, scatter);
     if (this.cache.size >= this.capacity) this.cache.clear();
     this.cache.set(key, e);
     return e;
+  }
+
+  /** Adds sign × the moments of the given rows (about the centre) to sum and scatter. */
+  private addMoments(rows: Int32Array, sign: number, sum: Float64Array, scatter: Float64Array) {
+    const m = rows.length;
+    if (m === 0) return;
+    const { cols: p, data } = this.X;
+    // The rows centred, feature-major (p × m), so the scatter is one product.
+    const block = new Float64Array(p * m);
+    for (let r = 0; r < m; r++) {
+      const at = rows[r] * p;
+      for (let j = 0; j < p; j++) {
+        const v = data[at + j] - this.centre[j];
+        block[j * m + r] = v;
+        sum[j] += sign * v;
+      }
+    }
+    const product = multiplyABt(block, p, block, p, m);
+    for (let k = 0; k < p * p; k++) scatter[k] += sign * product[k];
   }
 
   /** Distances of these rows from e's location under e's precision. */
@@ -325,6 +390,23 @@ class SearchData {
   }
 }
 
+/** The rows in `to` and not in `from` (came) and the reverse (left); both sorted ascending. */
+function changedRows(from: Int32Array, to: Int32Array): { came: Int32Array; left: Int32Array } {
+  const came: number[] = [];
+  const left: number[] = [];
+  let a = 0;
+  let b = 0;
+  while (a < from.length || b < to.length) {
+    if (b >= to.length || (a < from.length && from[a] < to[b])) left.push(from[a++]);
+    else if (a >= from.length || to[b] < from[a]) came.push(to[b++]);
+    else {
+      a++;
+      b++;
+    }
+  }
+  return { came: Int32Array.from(came), left: Int32Array.from(left) };
+}
+
 function sameRows(a: Int32Array, b: Int32Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -333,7 +415,8 @@ function sameRows(a: Int32Array, b: Int32Array): boolean {
 
 interface Candidate {
   readonly estimate: Estimate;
-  readonly dist: Float64Array;
+  /** The distances that go with it, computed on demand (only the last stage's are used). */
+  readonly dist: () => Float64Array;
 }
 
 /** NumPy's `allclose` for two scalars (rtol 1e-5, atol 1e-8; infinities equal only to themselves). */
@@ -352,10 +435,14 @@ function cStep(
   start?: Estimate,
 ): Candidate {
   let dist: Float64Array = new Float64Array(0);
-  let current = data.estimateOf(
-    start === undefined ? rng.sample(data.X.rows, h).sort() : data.nearestUnder(start, h),
-  );
-  if (start !== undefined) dist = data.distancesUnder(start);
+  let current: Estimate;
+  if (start === undefined) current = data.estimateOf(rng.sample(data.X.rows, h).sort());
+  else {
+    dist = data.distancesUnder(start);
+    current = data.estimateOf(
+      start.owner === data ? data.nearestUnder(start, h) : smallestRows(dist, h),
+    );
+  }
   // The estimate whose precision chose the rows last (scikit-learn's `precision`).
   let chooser: Estimate | undefined = current.logDet === -Infinity ? current : undefined;
   let previous = current;
@@ -366,20 +453,22 @@ function cStep(
     previousDet = current.logDet;
     chooser = current;
     dist = data.distancesUnder(current);
-    current = data.estimateOf(data.nearestUnder(current, h));
+    current = data.estimateOf(data.nearestUnder(current, h), current);
     remaining--;
   }
   const previousDist = dist;
-  // As scikit-learn: the new location, measured with the precision last used to choose rows.
-  const finalDist =
-    chooser === current
-      ? data.distancesUnder(current)
-      : data.distances(current.location, chooser!.precisionOf());
   const det = current.logDet;
   if (remaining !== 0 && !allClose(det, previousDet) && det > previousDet) {
-    return { estimate: previous, dist: previousDist };
+    return { estimate: previous, dist: () => previousDist };
   }
-  return { estimate: current, dist: finalDist };
+  // As scikit-learn: the new location, measured with the precision last used to choose rows.
+  const last = current;
+  const by = chooser!;
+  return {
+    estimate: current,
+    dist: () =>
+      by === last ? data.distancesUnder(last) : data.distances(last.location, by.precisionOf()),
+  };
 }
 
 /**
