@@ -24,12 +24,9 @@ export function cholesky(A: Float64Array, n: number): Float64Array | undefined {
     // Row i left of the diagonal: L_ij = (A_ij − Σ_{k<j} L_ik L_jk) / L_jj, rows read contiguously.
     for (let j = 0; j < i; j++) {
       const rj = j * n;
-      let s = A[ri + j];
-      for (let k = 0; k < j; k++) s -= L[ri + k] * L[rj + k];
-      L[ri + j] = s / L[rj + j];
+      L[ri + j] = (A[ri + j] - dot(L, ri, L, rj, j)) / L[rj + j];
     }
-    let pivot = A[ri + i];
-    for (let k = 0; k < i; k++) pivot -= L[ri + k] * L[ri + k];
+    const pivot = A[ri + i] - dot(L, ri, L, ri, i);
     if (!(pivot > floor)) return undefined;
     L[ri + i] = Math.sqrt(pivot);
   }
@@ -86,12 +83,30 @@ export function invertLower(L: Float64Array, n: number): Float64Array {
     T[w + j] = 1 / L[j * n + j];
     for (let i = j + 1; i < n; i++) {
       const ri = i * n;
-      let s = 0;
-      for (let k = j; k < i; k++) s += L[ri + k] * T[w + k];
-      T[w + i] = -s / L[ri + i];
+      T[w + i] = -dot(L, ri + j, T, w + j, i - j) / L[ri + i];
     }
   }
   const W = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) W[i * n + j] = T[j * n + i];
   return W;
+}
+
+/**
+ * Σ a[aAt + k]·b[bAt + k] for k < length, in four interleaved partial sums: the factorisations'
+ * inner loops are dot products, and one running sum would wait on each addition in turn.
+ */
+function dot(a: Float64Array, aAt: number, b: Float64Array, bAt: number, length: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 4 <= length; k += 4) {
+    s0 += a[aAt + k] * b[bAt + k];
+    s1 += a[aAt + k + 1] * b[bAt + k + 1];
+    s2 += a[aAt + k + 2] * b[bAt + k + 2];
+    s3 += a[aAt + k + 3] * b[bAt + k + 3];
+  }
+  for (; k < length; k++) s0 += a[aAt + k] * b[bAt + k];
+  return s0 + s1 + (s2 + s3);
 }
