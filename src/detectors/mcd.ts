@@ -5,7 +5,7 @@
  * squared, and PyOD returns them as they are).
  *
  * The fit follows scikit-learn 1.2 step by step (the search is src/core/fast-mcd.ts):
- * 1. FastMCD finds h = ⌈(n + d + 1) / 2⌉ rows (or supportFraction · n) whose covariance has a
+ * 1. FastMCD finds h = min(n, ⌈(n + d + 1) / 2⌉) rows (or supportFraction · n) whose covariance has a
  *    small determinant: random h-subsets improved by C-steps (keep the h rows nearest in
  *    Mahalanobis distance, recompute, repeat while the determinant falls), on subsets of about
  *    300 rows pooled into up to 1500 when there are more than 500 rows, as scikit-learn does.
@@ -26,8 +26,11 @@
  *   (or −∞ for all, which leaves the first random start as the estimate). Data with no varying
  *   direction score every row 0.
  * - Supports whose covariance is singular beyond that (an h-subset in which a sparse feature is
- *   constant) have log-determinant −∞ and distances through the pseudo-inverse, as
- *   scikit-learn's.
+ *   constant) have log-determinant −∞ (the Cholesky factorisation refuses them) and distances
+ *   through the pseudo-inverse. scikit-learn's LU determinant often comes out finite for them,
+ *   made of rounding noise, and its C-steps carry on; on small data with sparse features this
+ *   moves the expected ROC AUC by about 0.01 (glass; measured with a NumPy re-statement of
+ *   scikit-learn's search, one-off).
  * - When more than half the rows coincide, the support's covariance is zero; scikit-learn
  *   raises, and so do we (DataError), suggesting a larger supportFraction.
  * - A single varying direction uses the exact shortest-half method, as scikit-learn for one
