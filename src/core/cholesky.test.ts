@@ -33,7 +33,8 @@ test("cholesky of a hand-checked 2 × 2: [[4, 2], [2, 5]] = L·Lᵀ with L = [[2
 
 test("cholesky reproduces A, and L⁻¹ is its inverse, on random SPD matrices", () => {
   const rng = new Random(3);
-  for (const n of [1, 3, 8, 17]) {
+  // Below and above 64 (the blocked path), with partial last blocks.
+  for (const n of [1, 3, 8, 17, 64, 70, 101]) {
     const A = spd(n, rng);
     const L = cholesky(A, n)!;
     const W = invertLower(L, n);
@@ -45,8 +46,9 @@ test("cholesky reproduces A, and L⁻¹ is its inverse, on random SPD matrices",
           llt += L[i * n + k] * L[j * n + k];
           wl += W[i * n + k] * L[k * n + j];
         }
-        assert.ok(Math.abs(llt - A[i * n + j]) < 1e-10 * n, `LLᵀ at ${i},${j}`);
+        assert.ok(Math.abs(llt - A[i * n + j]) < 1e-12 * n * n, `LLᵀ at ${i},${j}`);
         assert.ok(Math.abs(wl - (i === j ? 1 : 0)) < 1e-12, `L⁻¹L at ${i},${j}`);
+        if (j > i) assert.equal(L[i * n + j], 0);
         if (j > i) assert.equal(W[i * n + j], 0);
       }
     const b = Float64Array.from({ length: n }, () => rng.normal());
@@ -66,4 +68,20 @@ test("cholesky refuses singular, indefinite and zero matrices", () => {
   // A zero variance next to unit ones (a constant feature's covariance).
   assert.equal(cholesky(Float64Array.of(1, 0, 0, 0, 0, 0, 0, 0, 1), 3), undefined);
   assert.throws(() => cholesky(new Float64Array(3), 2), RangeError);
+});
+
+test("cholesky refuses a singular matrix on the blocked path too (rank 60 of 90)", () => {
+  const rng = new Random(9);
+  const n = 90;
+  const B = Float64Array.from({ length: 60 * n }, () => rng.normal());
+  const A = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < 60; k++) s += B[k * n + i] * B[k * n + j];
+      A[i * n + j] = s;
+    }
+  assert.equal(cholesky(A, n), undefined);
+  for (let i = 0; i < n; i++) A[i * n + i] += 1;
+  assert.notEqual(cholesky(A, n), undefined);
 });

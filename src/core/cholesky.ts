@@ -8,10 +8,18 @@
  * `max(shape) · ε`). The pivots are not the eigenvalues, but the smallest eigenvalue is at most
  * the smallest pivot, so a matrix refused here is never one that `pinvh` would invert whole.
  */
+import { multiplyABt } from "./linalg.js";
+
+/** Block size of the blocked factorisation and inverse; below two blocks, plain loops. */
+const BLOCK = 32;
 
 /**
  * The lower-triangular L with A = L·Lᵀ (n × n, row-major, upper triangle zero), or undefined
  * when A is not numerically positive definite (see the file header).
+ *
+ * From 64 rows on, by blocks of 32 columns (left-looking): each block column is first reduced by
+ * the columns before it in one matrix product (the SIMD kernel, where nearly all the work is),
+ * then factored and solved below its diagonal with plain loops.
  */
 export function cholesky(A: Float64Array, n: number): Float64Array | undefined {
   if (A.length !== n * n) throw new RangeError(`cholesky: ${A.length} values for ${n} × ${n}`);
@@ -19,16 +27,45 @@ export function cholesky(A: Float64Array, n: number): Float64Array | undefined {
   for (let i = 0; i < n; i++) largest = Math.max(largest, Math.abs(A[i * n + i]));
   const floor = n * Number.EPSILON * largest;
   const L = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    // Row i left of the diagonal: L_ij = (A_ij − Σ_{k<j} L_ik L_jk) / L_jj, rows read contiguously.
-    for (let j = 0; j < i; j++) {
-      const rj = j * n;
-      L[ri + j] = (A[ri + j] - dot(L, ri, L, rj, j)) / L[rj + j];
+  for (let j0 = 0; j0 < n; j0 += n < 2 * BLOCK ? n : BLOCK) {
+    const j1 = n < 2 * BLOCK ? n : Math.min(n, j0 + BLOCK);
+    const b = j1 - j0;
+    const m = n - j0;
+    // The block column from row j0 down (m × b), less what the earlier columns explain.
+    const panel = new Float64Array(m * b);
+    for (let r = 0; r < m; r++) {
+      const from = (j0 + r) * n + j0;
+      for (let c = 0; c < b; c++) panel[r * b + c] = A[from + c];
     }
-    const pivot = A[ri + i] - dot(L, ri, L, ri, i);
-    if (!(pivot > floor)) return undefined;
-    L[ri + i] = Math.sqrt(pivot);
+    if (j0 > 0) {
+      const left = new Float64Array(m * j0);
+      for (let r = 0; r < m; r++) left.set(L.subarray((j0 + r) * n, (j0 + r) * n + j0), r * j0);
+      const explained = multiplyABt(left, m, left.subarray(0, b * j0), b, j0);
+      for (let k = 0; k < m * b; k++) panel[k] -= explained[k];
+    }
+    // The diagonal block: L_ij = (A_ij − Σ_{k<j} L_ik L_jk) / L_jj, rows read contiguously.
+    for (let i = 0; i < b; i++) {
+      const ri = i * b;
+      for (let j = 0; j < i; j++) {
+        const rj = j * b;
+        panel[ri + j] = (panel[ri + j] - dot(panel, ri, panel, rj, j)) / panel[rj + j];
+      }
+      const pivot = panel[ri + i] - dot(panel, ri, panel, ri, i);
+      if (!(pivot > floor)) return undefined;
+      panel[ri + i] = Math.sqrt(pivot);
+    }
+    // The rows below it: x · L_bbᵀ = row, by forward substitution.
+    for (let r = b; r < m; r++) {
+      const at = r * b;
+      for (let c = 0; c < b; c++) {
+        panel[at + c] = (panel[at + c] - dot(panel, at, panel, c * b, c)) / panel[c * b + c];
+      }
+    }
+    for (let r = 0; r < m; r++) {
+      const width = r < b ? r + 1 : b;
+      const to = (j0 + r) * n + j0;
+      for (let c = 0; c < width; c++) L[to + c] = panel[r * b + c];
+    }
   }
   return L;
 }
@@ -73,8 +110,55 @@ export function choleskySolve(L: Float64Array, n: number, b: Float64Array): Floa
 /**
  * L⁻¹, lower triangular (n × n, row-major). With W = L⁻¹, xᵀA⁻¹x = ‖W·x‖², so squared
  * Mahalanobis distances of many rows come from one matrix product.
+ *
+ * From 64 rows on, by blocks of 32 rows: row block I of W left of its diagonal block is
+ * −L_II⁻¹ · (L_I,<I · W_<I,<I), two matrix products on the SIMD kernel; the diagonal blocks
+ * L_II⁻¹ come from plain forward substitution.
  */
 export function invertLower(L: Float64Array, n: number): Float64Array {
+  if (n < 2 * BLOCK) return invertLowerPlain(L, n);
+  const W = new Float64Array(n * n);
+  // Wᵀ as filled so far: its rows are W's columns, what the products read.
+  const WT = new Float64Array(n * n);
+  for (let i0 = 0; i0 < n; i0 += BLOCK) {
+    const i1 = Math.min(n, i0 + BLOCK);
+    const b = i1 - i0;
+    const diagonal = new Float64Array(b * b);
+    for (let r = 0; r < b; r++) {
+      for (let c = 0; c <= r; c++) diagonal[r * b + c] = L[(i0 + r) * n + i0 + c];
+    }
+    const inverse = invertLowerPlain(diagonal, b);
+    if (i0 > 0) {
+      // T = L_I,<I · W_<I,<I (b × i0), from rows of L and rows of Wᵀ.
+      const rowsOfL = new Float64Array(b * i0);
+      for (let r = 0; r < b; r++) rowsOfL.set(L.subarray((i0 + r) * n, (i0 + r) * n + i0), r * i0);
+      const columnsOfW = new Float64Array(i0 * i0);
+      for (let c = 0; c < i0; c++) columnsOfW.set(WT.subarray(c * n, c * n + i0), c * i0);
+      const T = multiplyABt(rowsOfL, b, columnsOfW, i0, i0);
+      // W_I,<I = −L_II⁻¹ · T: rows of L_II⁻¹ against rows of Tᵀ.
+      const Tt = new Float64Array(i0 * b);
+      for (let r = 0; r < b; r++) for (let c = 0; c < i0; c++) Tt[c * b + r] = T[r * i0 + c];
+      const block = multiplyABt(inverse, b, Tt, i0, b);
+      for (let r = 0; r < b; r++) {
+        for (let c = 0; c < i0; c++) {
+          const v = -block[r * i0 + c];
+          W[(i0 + r) * n + c] = v;
+          WT[c * n + i0 + r] = v;
+        }
+      }
+    }
+    for (let r = 0; r < b; r++) {
+      for (let c = 0; c <= r; c++) {
+        const v = inverse[r * b + c];
+        W[(i0 + r) * n + i0 + c] = v;
+        WT[(i0 + c) * n + i0 + r] = v;
+      }
+    }
+  }
+  return W;
+}
+
+function invertLowerPlain(L: Float64Array, n: number): Float64Array {
   // Column j of L⁻¹ solves L·w = e_j by forward substitution (zero above row j); the columns are
   // built as contiguous rows of the transpose, so every inner loop reads memory in order.
   const T = new Float64Array(n * n);

@@ -107,6 +107,12 @@ function fitMixture(X: Matrix, p: GmmParams): Mixture {
   const { rows: n } = X;
   const k = p.nComponents;
   const seeds = new Random(p.seed);
+  if (k === 1) {
+    // One component: k-means labels every row 0, every responsibility is exactly 1 (a log-sum-exp
+    // of one term is that term), so each M step returns the same parameters and EM stops at its
+    // second iteration, its bound unchanged. Those parameters, without the iterations:
+    return mStep(X, new Float64Array(n).fill(1), 1, p.regCovar, "sum");
+  }
   let best: Mixture | undefined;
   let bestBound = -Infinity;
   for (let start = 0; start < p.nInit; start++) {
