@@ -41,6 +41,9 @@ export interface RawMcd {
   readonly dist: Float64Array;
 }
 
+/** Below this many multiply-adds per row, distances skip the matrix product (as linalg.ts's cut). */
+const SMALL_PRODUCT = 256;
+
 /** scikit-learn's constants (sklearn/covariance/_robust_covariance.py, after the paper). */
 const SUBSET_ROWS = 300;
 const TOTAL_TRIALS = 500;
@@ -279,7 +282,6 @@ class SearchData {
     const { rows: n, cols: p, data } = this.X;
     const { factor, signs } = precision;
     const k = factor.length / p;
-    const y = multiplyABt(data, n, factor, k, p, this.products.subarray(0, n * k));
     const shift = new Float64Array(k);
     for (let c = 0; c < k; c++) {
       let s = 0;
@@ -288,6 +290,36 @@ class SearchData {
     }
     const out = new Float64Array(n);
     const weight = signs ?? new Float64Array(k).fill(1);
+    if (k * p < SMALL_PRODUCT) {
+      // Few features: row by row, reading only the lower triangle of a Cholesky inverse.
+      if (signs === undefined) {
+        for (let i = 0; i < n; i++) {
+          const base = i * p;
+          let sum = 0;
+          for (let c = 0; c < k; c++) {
+            const at = c * p;
+            let v = -shift[c];
+            for (let j = 0; j <= c; j++) v += factor[at + j] * data[base + j];
+            sum += v * v;
+          }
+          out[i] = sum;
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const base = i * p;
+          let sum = 0;
+          for (let c = 0; c < k; c++) {
+            const at = c * p;
+            let v = -shift[c];
+            for (let j = 0; j < p; j++) v += factor[at + j] * data[base + j];
+            sum += weight[c] * v * v;
+          }
+          out[i] = sum;
+        }
+      }
+      return out;
+    }
+    const y = multiplyABt(data, n, factor, k, p, this.products.subarray(0, n * k));
     for (let i = 0; i < n; i++) {
       const row = i * k;
       let sum = 0;
