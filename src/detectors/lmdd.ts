@@ -22,9 +22,9 @@
  * alone, and is on the scale of the training scores. Parity replays PyOD's batch scoring.
  *
  * The orders come from our seeded generator (PyOD reseeds NumPy's per pass), so the same seed
- * number gives other orders than PyOD's. D over prefixes comes from Fenwick trees over the
- * ranks of all training values (O(n d log(n d)) per order, where PyOD recomputes each prefix
- * from scratch, O(n² d)).
+ * number gives other orders than PyOD's. D over prefixes comes from a Fenwick tree over the
+ * positions of the rows in the order, swept by value (O(n d log n) per order, where PyOD
+ * recomputes each prefix from scratch, O(n² d)).
  */
 import { z } from "zod";
 import { baseParams, defineDetector, f64, i32 } from "./contract.js";
@@ -165,9 +165,13 @@ function scoreNewRows(s: LmddState, X: Matrix, measure: Measure): Float64Array {
   const values = new SortedValues(train);
   const everyone = summary(measure, values, train, identity(n), n);
   const whole = everyone.with(new Float64Array(0));
+  // Each row's rise in D when it arrives after all training rows: the same in every order.
+  const ownRise = new Float64Array(m);
+  for (let i = 0; i < m; i++) ownRise[i] = everyone.with(data.subarray(i * d, i * d + d)) - whole;
   const dis = new Float64Array(m);
   const card = new Float64Array(m);
   const both = new Float64Array(2 * d);
+  const row = new Float64Array(d);
   forEachOrder(n, s.orderSeed, s.exceptionAt.length, (order, t) => {
     const at = s.exceptionAt[t];
     const largest = s.rise[t];
@@ -175,16 +179,15 @@ function scoreNewRows(s: LmddState, X: Matrix, measure: Measure): Float64Array {
     const e = order[at];
     both.set(s.train.subarray(e * d, e * d + d), 0);
     for (let i = 0; i < m; i++) {
-      const row = data.subarray(i * d, i * d + d);
-      const ownRise = everyone.with(row) - whole;
       let res = 0;
       let positive: number;
-      if (ownRise > largest) {
+      if (ownRise[i] > largest) {
         // x, last, raises D the most: it is the exception, and no row comes after it.
-        res = ownRise > 0 ? ownRise : 0;
+        res = ownRise[i] > 0 ? ownRise[i] : 0;
         positive = res > 0 ? 1 : 0;
       } else {
         if (before !== undefined) {
+          for (let j = 0; j < d; j++) row[j] = data[i * d + j];
           both.set(row, d);
           const drop = before.with(row) - before.with(both);
           if (drop >= 0) res = drop + largest;
@@ -208,13 +211,11 @@ function identity(n: number): Int32Array {
   return out;
 }
 
-/** All values of a matrix in increasing order, with each value's position in that order. */
+/** All values of a matrix in increasing order, with the row of each. */
 class SortedValues {
   readonly sorted: Float64Array;
-  /** Flat index (row · d + feature) of each sorted value. */
-  readonly source: Int32Array;
-  /** Position in `sorted` of each flat index. */
-  readonly rank: Int32Array;
+  /** The row of each sorted value. */
+  readonly rowOf: Int32Array;
   /** Mean of all values: variances are summed about it, so large offsets cancel no digits. */
   readonly centre: number;
   constructor(X: Matrix) {
@@ -225,20 +226,18 @@ class SortedValues {
     const source = new Int32Array(N);
     for (let k = 0; k < N; k++) source[k] = k;
     source.sort((a, b) => X.data[a] - X.data[b] || a - b);
-    this.source = source;
     this.sorted = new Float64Array(N);
-    this.rank = new Int32Array(N);
+    this.rowOf = new Int32Array(N);
+    const d = X.cols;
     for (let r = 0; r < N; r++) {
       this.sorted[r] = X.data[source[r]];
-      this.rank[source[r]] = r;
+      this.rowOf[r] = Math.floor(source[r] / d);
     }
   }
 }
 
 /**
- * D of every prefix of the rows in `order`: out[i] = D(first i rows), i = 1..n. For "aad", the
- * rows' values go into Fenwick trees (count and sum) over their global ranks, so that the
- * absolute deviations from the running mean m split at m into two prefix queries.
+ * D of every prefix of the rows in `order`: out[i] = D(first i rows), i = 1..n.
  */
 function prefixDissimilarities(
   measure: Measure,
@@ -264,30 +263,45 @@ function prefixDissimilarities(
     }
     return;
   }
-  const size = data.length;
-  const counts = new Int32Array(size + 1);
-  const sums = new Float64Array(size + 1);
-  let total = 0;
+  // Each prefix's mean m_i from running totals; then Σ|v − m_i| splits at m_i into the count and
+  // sum of the prefix's values below it: a sweep over all values in increasing order adds each
+  // to a Fenwick tree over its row's position, answering prefix i when the sweep reaches m_i.
+  const totals = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) {
     const base = order[i] * d;
-    for (let j = 0; j < d; j++) {
-      const v = data[base + j];
-      total += v;
-      for (let f = values.rank[base + j] + 1; f <= size; f += f & -f) {
+    let t = 0;
+    for (let j = 0; j < d; j++) t += data[base + j];
+    totals[i + 1] = totals[i] + t;
+  }
+  const reach = new Int32Array(n + 1);
+  for (let i = 1; i <= n; i++) reach[i] = lowerBound(values.sorted, totals[i] / (i * d));
+  const queries = Int32Array.from({ length: n }, (_, k) => k + 1).sort(
+    (a, b) => reach[a] - reach[b],
+  );
+  const position = new Int32Array(n);
+  for (let i = 0; i < n; i++) position[order[i]] = i;
+  const counts = new Int32Array(n + 1);
+  const sums = new Float64Array(n + 1);
+  let swept = 0;
+  for (const i of queries) {
+    for (; swept < reach[i]; swept++) {
+      const v = values.sorted[swept];
+      for (let f = position[values.rowOf[swept]] + 1; f <= n; f += f & -f) {
         counts[f]++;
         sums[f] += v;
       }
     }
-    const N = (i + 1) * d;
-    const mean = total / N;
     let below = 0;
     let belowSum = 0;
-    for (let f = lowerBound(values.sorted, mean); f > 0; f -= f & -f) {
+    for (let f = i; f > 0; f -= f & -f) {
       below += counts[f];
       belowSum += sums[f];
     }
+    const N = i * d;
+    const total = totals[i];
+    const mean = total / N;
     const deviation = mean * below - belowSum + (total - belowSum) - mean * (N - below);
-    out[i + 1] = deviation / N;
+    out[i] = deviation / N;
   }
 }
 
@@ -327,8 +341,8 @@ function summary(
       with(extra) {
         let s = sum;
         let q = squares;
-        for (const x of extra) {
-          const v = x - c;
+        for (let k = 0; k < extra.length; k++) {
+          const v = extra[k] - c;
           s += v;
           q += v * v;
         }
@@ -344,7 +358,7 @@ function summary(
   const running = new Float64Array(size + 1);
   let filled = 0;
   for (let r = 0; r < values.sorted.length; r++) {
-    if (member[Math.floor(values.source[r] / d)] === 1) {
+    if (member[values.rowOf[r]] === 1) {
       sorted[filled] = values.sorted[r];
       running[filled + 1] = running[filled] + sorted[filled];
       filled++;
@@ -354,13 +368,13 @@ function summary(
   return {
     with(extra) {
       let sum = total;
-      for (const v of extra) sum += v;
+      for (let k = 0; k < extra.length; k++) sum += extra[k];
       const N = size + extra.length;
       const mean = sum / N;
       const below = lowerBound(sorted, mean);
       const belowSum = running[below];
       let deviation = mean * below - belowSum + (total - belowSum) - mean * (size - below);
-      for (const v of extra) deviation += Math.abs(v - mean);
+      for (let k = 0; k < extra.length; k++) deviation += Math.abs(extra[k] - mean);
       return deviation / N;
     },
   };
