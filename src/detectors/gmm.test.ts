@@ -100,6 +100,15 @@ test("gmm: bad input gives clear errors, or the documented regularised fallback"
   assert.throws(() => fit("gmm", X, { regCovar: 0 }), DataError);
   const m = fit("gmm", X);
   for (const v of m.trainingScores) assert.ok(Number.isFinite(v));
+  // A duplicated feature: singular covariance, positive definite only through regCovar.
+  const duplicated = fromRows([
+    [1, 1, 0],
+    [2, 2, 1],
+    [4, 4, 0],
+    [3, 3, 2],
+  ]);
+  assert.throws(() => fit("gmm", duplicated, { regCovar: 0 }), /not positive definite/);
+  for (const v of fit("gmm", duplicated).trainingScores) assert.ok(Number.isFinite(v));
   // More features than rows: the covariance is singular, regCovar keeps it invertible.
   const rng = new Random(1);
   const wide = matrix(
