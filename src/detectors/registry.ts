@@ -15,6 +15,7 @@ import { inne } from "./inne.js";
 import { kde } from "./kde.js";
 import { knn } from "./knn.js";
 import { lof } from "./lof.js";
+import { ocsvm } from "./ocsvm.js";
 import { pca } from "./pca.js";
 import { sod } from "./sod.js";
 
@@ -32,6 +33,7 @@ const detectors: readonly AnyDetector[] = [
   kde,
   cblof,
   inne,
+  ocsvm,
 ];
 const byName = new Map(detectors.map((d) => [d.name, d]));
 

@@ -146,4 +146,13 @@ export const VARIANTS: readonly Variant[] = [
     testFixture: true,
     pyodScoring: "batch",
   },
+  {
+    label: "ocsvm",
+    detector: "ocsvm",
+    params: {},
+    pyod: "OCSVM",
+    tolerance: 0.01,
+    fixture: "ocsvm",
+    testFixture: true,
+  },
 ];
