@@ -17,6 +17,7 @@ import { knn } from "./knn.js";
 import { lof } from "./lof.js";
 import { ocsvm } from "./ocsvm.js";
 import { pca } from "./pca.js";
+import { sgdocsvm } from "./sgdocsvm.js";
 import { sod } from "./sod.js";
 
 const detectors: readonly AnyDetector[] = [
@@ -34,6 +35,7 @@ const detectors: readonly AnyDetector[] = [
   cblof,
   inne,
   ocsvm,
+  sgdocsvm,
 ];
 const byName = new Map(detectors.map((d) => [d.name, d]));
 
