@@ -24,11 +24,15 @@
  * precomputed matrix or an LRU cache of columns; which one changes the speed, never the result.
  */
 import type { Matrix } from "./matrix.js";
-import { multiplyABt } from "./linalg.js";
+import { kernelExp } from "./kernel-exp.js";
+import { rbfKernelWasm } from "./wasm.js";
 
 /** libsvm's TAU: the curvature used when a pair's is not positive. */
 const TAU = 1e-12;
-/** Above this many rows the kernel matrix is not precomputed whole (n² doubles; 8192: 512 MiB). */
+/**
+ * Above this many rows the kernel matrix is not precomputed whole (n² singles and n²/2 doubles:
+ * 512 MiB at 8192 rows).
+ */
 const FULL_MATRIX_MAX_ROWS = 8192;
 /** Memory for cached kernel columns when the matrix is not precomputed (bytes). */
 const CACHE_BYTES = 512 * 1024 * 1024;
@@ -88,43 +92,72 @@ export function rowSquaredNorms(X: Matrix): Float64Array {
 }
 
 /**
- * Kernel columns in double precision, each indexed by original row: column c's value for row r
- * is `slab[base(c) + r]`. The solver rounds them to single precision where libsvm would.
+ * Kernel columns in single precision, as libsvm's cache holds them, each indexed by original
+ * row: column c's value for row r is `slab[base(c) + r]`.
  */
 interface KernelColumns {
-  readonly slab: Float64Array;
+  readonly slab: Float32Array;
   /** Base offset of column c in `slab`, computing it first if needed. */
   base(c: number): number;
-  /** Whether every column is held (a precomputed matrix), so training decisions come free. */
-  readonly complete: boolean;
+  /**
+   * The kernel in double precision below the diagonal, when the whole matrix was precomputed:
+   * block b holds rows b·GRAM_BLOCK_ROWS.. against rows 0.. up to the block's end (its diagonal
+   * set to 1). Training decisions come from these without computing a kernel value again.
+   */
+  readonly lowerBlocks?: readonly Float64Array[];
 }
 
-/** The whole n × n kernel matrix, from blocked products on the SIMD kernel. */
+/**
+ * The whole n × n kernel matrix (single precision) and its lower triangle (double), from
+ * blocked products and exps on the SIMD kernel: each block of rows against the rows before it,
+ * copied to the matrix's rows and mirrored to its columns, so every value is computed once.
+ */
 function fullKernelMatrix(X: Matrix, squares: Float64Array, gamma: number): KernelColumns {
   const { rows: n, cols: d, data } = X;
-  const K = new Float64Array(n * n);
+  const Q = new Float32Array(n * n);
+  const lowerBlocks: Float64Array[] = [];
+  // The blocks, one after another in one allocation.
+  let total = 0;
   for (let r0 = 0; r0 < n; r0 += GRAM_BLOCK_ROWS) {
     const r1 = Math.min(n, r0 + GRAM_BLOCK_ROWS);
-    // Rows r0..r1 against rows 0..r1: the lower triangle and the diagonal block, mirrored to the
-    // upper triangle in tiles of columns so that the mirrored writes stay within a few pages.
-    const dots = multiplyABt(data.subarray(r0 * d, r1 * d), r1 - r0, data, r1, d);
+    total += (r1 - r0) * r1;
+  }
+  const lower = new Float64Array(total);
+  let offset = 0;
+  for (let r0 = 0; r0 < n; r0 += GRAM_BLOCK_ROWS) {
+    const r1 = Math.min(n, r0 + GRAM_BLOCK_ROWS);
+    const block = lower.subarray(offset, offset + (r1 - r0) * r1);
+    offset += block.length;
+    rbfKernelWasm(
+      data.subarray(r0 * d, r1 * d),
+      r1 - r0,
+      data,
+      r1,
+      d,
+      squares.subarray(r0, r1),
+      squares,
+      gamma,
+      false,
+      block,
+    );
+    // libsvm's diagonal is exp(−γ · 0) = 1 exactly: its ‖x‖² and x·x are the same sum.
+    for (let i = r0; i < r1; i++) block[(i - r0) * r1 + i] = 1;
+    for (let i = r0; i < r1; i++) {
+      const row = (i - r0) * r1;
+      Q.set(block.subarray(row, row + i + 1), i * n);
+    }
+    // Mirrored in tiles of columns, so the strided writes stay within a few pages at a time.
     for (let j0 = 0; j0 < r1; j0 += MIRROR_TILE) {
       const j1 = Math.min(r1, j0 + MIRROR_TILE);
       for (let i = Math.max(r0, j0); i < r1; i++) {
         const row = (i - r0) * r1;
-        const si = squares[i];
         const end = Math.min(i, j1);
-        for (let j = j0; j < end; j++) {
-          const v = Math.exp(-gamma * (si + squares[j] - 2 * dots[row + j]));
-          K[i * n + j] = v;
-          K[j * n + i] = v;
-        }
+        for (let j = j0; j < end; j++) Q[j * n + i] = block[row + j];
       }
     }
-    // libsvm's diagonal is exp(−γ · 0) = 1 exactly: its ‖x‖² and x·x are the same sum.
-    for (let i = r0; i < r1; i++) K[i * n + i] = 1;
+    lowerBlocks.push(block);
   }
-  return { slab: K, base: (c) => c * n, complete: true };
+  return { slab: Q, base: (c) => c * n, lowerBlocks };
 }
 
 /** Kernel columns computed on demand and kept in a least-recently-used cache. */
@@ -136,8 +169,8 @@ function cachedKernelColumns(
 ): KernelColumns {
   const { rows: n, cols: d, data } = X;
   // At least two columns, since an iteration holds two at once (libsvm's rule too).
-  const capacity = Math.max(2, Math.min(n, Math.floor(bytes / (8 * n))));
-  const slab = new Float64Array(capacity * n);
+  const capacity = Math.max(2, Math.min(n, Math.floor(bytes / (4 * n))));
+  const slab = new Float32Array(capacity * n);
   const slotOf = new Int32Array(n).fill(-1);
   const columnIn = new Int32Array(capacity).fill(-1);
   const lastUse = new Float64Array(capacity);
@@ -145,7 +178,6 @@ function cachedKernelColumns(
   let used = 0;
   return {
     slab,
-    complete: false,
     base(c: number): number {
       let slot = slotOf[c];
       if (slot < 0) {
@@ -164,7 +196,7 @@ function cachedKernelColumns(
           let dot = 0;
           const rt = r * d;
           for (let k = 0; k < d; k++) dot += data[at + k] * data[rt + k];
-          slab[base + r] = Math.exp(-gamma * (sc + squares[r] - 2 * dot));
+          slab[base + r] = kernelExp(-gamma * (sc + squares[r] - 2 * dot));
         }
         slab[base + c] = 1;
       }
@@ -172,6 +204,33 @@ function cachedKernelColumns(
       return slot * n;
     },
   };
+}
+
+/**
+ * Σ_s α_s K(x_s, x_r) − ρ for every training row r, from the double-precision lower triangle:
+ * each value below the diagonal serves both of its rows.
+ */
+function trainingDecisions(
+  lowerBlocks: readonly Float64Array[],
+  alpha: Float64Array,
+  rho: number,
+): Float64Array {
+  const n = alpha.length;
+  const sum = new Float64Array(n);
+  lowerBlocks.forEach((block, b) => {
+    const r0 = b * GRAM_BLOCK_ROWS;
+    const r1 = Math.min(n, r0 + GRAM_BLOCK_ROWS);
+    for (let i = r0; i < r1; i++) {
+      const row = (i - r0) * r1;
+      const ai = alpha[i];
+      let own = 0;
+      for (let j = 0; j < i; j++) own += alpha[j] * block[row + j];
+      sum[i] += own + ai; // the diagonal K(x_i, x_i) = 1
+      if (ai > 0) for (let j = 0; j < i; j++) sum[j] += ai * block[row + j];
+    }
+  });
+  for (let r = 0; r < n; r++) sum[r] -= rho;
+  return sum;
 }
 
 /** Solves the one-class SVM dual on the rows of X (see the file header). */
@@ -187,21 +246,10 @@ export function solveOneClassSvm(X: Matrix, options: OneClassSvmOptions): OneCla
   const { iterations, hitMaxIter } = solver.run(options.shrinking, options.maxIter);
   const rho = solver.rho();
   const alpha = solver.alphaInOriginalOrder();
-  let trainingDecision: Float64Array | undefined;
-  if (kernel.complete) {
-    // Σ over support vectors in index order, as libsvm's prediction sums them.
-    const sum = new Float64Array(n);
-    const K = kernel.slab;
-    for (let s = 0; s < n; s++) {
-      const a = alpha[s];
-      if (a > 0) {
-        const base = s * n;
-        for (let r = 0; r < n; r++) sum[r] += a * K[base + r];
-      }
-    }
-    for (let r = 0; r < n; r++) sum[r] -= rho;
-    trainingDecision = sum;
-  }
+  const trainingDecision =
+    kernel.lowerBlocks !== undefined
+      ? trainingDecisions(kernel.lowerBlocks, alpha, rho)
+      : undefined;
   return { alpha, rho, iterations, hitMaxIter, trainingDecision };
 }
 
@@ -259,11 +307,11 @@ class SmoSolver {
       const a = alpha[i];
       if (this.status[i] === UPPER) {
         for (let j = 0; j < n; j++) {
-          const q = Math.fround(K[base + j]);
+          const q = K[base + j];
           grad[j] += a * q;
           gradBound[j] += q;
         }
-      } else for (let j = 0; j < n; j++) grad[j] += a * Math.fround(K[base + j]);
+      } else for (let j = 0; j < n; j++) grad[j] += a * K[base + j];
     }
   }
 
@@ -297,7 +345,7 @@ class SmoSolver {
       const baseJ = this.kernel.base(row[j]);
       const oldI = alpha[i];
       const oldJ = alpha[j];
-      let curvature = 1 + 1 - 2 * Math.fround(K[baseI + row[j]]);
+      let curvature = 1 + 1 - 2 * K[baseI + row[j]];
       if (curvature <= 0) curvature = TAU;
       const delta = (grad[i] - grad[j]) / curvature;
       const sum = oldI + oldJ;
@@ -327,7 +375,7 @@ class SmoSolver {
       const active = this.active;
       for (let k = 0; k < active; k++) {
         const r = row[k];
-        grad[k] += Math.fround(K[baseI + r]) * dI + Math.fround(K[baseJ + r]) * dJ;
+        grad[k] += K[baseI + r] * dI + K[baseJ + r] * dJ;
       }
       const wasUpperI = status[i] === UPPER;
       const wasUpperJ = status[j] === UPPER;
@@ -344,8 +392,8 @@ class SmoSolver {
     const { n, row, gradBound } = this;
     const K = this.kernel.slab;
     const base = this.kernel.base(row[p]);
-    if (sign > 0) for (let r = 0; r < n; r++) gradBound[r] += Math.fround(K[base + r]);
-    else for (let r = 0; r < n; r++) gradBound[r] -= Math.fround(K[base + r]);
+    if (sign > 0) for (let r = 0; r < n; r++) gradBound[r] += K[base + r];
+    else for (let r = 0; r < n; r++) gradBound[r] -= K[base + r];
   }
 
   /**
@@ -374,7 +422,7 @@ class SmoSolver {
       if (g >= gMax2) gMax2 = g;
       const gap = gMax + g;
       if (gap > 0) {
-        const curvature = 1 + 1 - 2 * Math.fround(K[baseI + row[t]]);
+        const curvature = 1 + 1 - 2 * K[baseI + row[t]];
         const decrease = -(gap * gap) / (curvature > 0 ? curvature : TAU);
         if (decrease <= bestDecrease) {
           j = t;
@@ -452,7 +500,7 @@ class SmoSolver {
         const base = this.kernel.base(row[q]);
         let g = grad[q];
         for (let p = 0; p < active; p++) {
-          if (status[p] === FREE) g += alpha[p] * Math.fround(K[base + row[p]]);
+          if (status[p] === FREE) g += alpha[p] * K[base + row[p]];
         }
         grad[q] = g;
       }
@@ -461,7 +509,7 @@ class SmoSolver {
         if (status[p] !== FREE) continue;
         const base = this.kernel.base(row[p]);
         const a = alpha[p];
-        for (let q = active; q < n; q++) grad[q] += a * Math.fround(K[base + row[q]]);
+        for (let q = active; q < n; q++) grad[q] += a * K[base + row[q]];
       }
     }
   }

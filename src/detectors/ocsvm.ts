@@ -10,7 +10,7 @@
 import { z } from "zod";
 import { baseParams, defineDetector, f64 } from "./contract.js";
 import type { Matrix } from "../core/matrix.js";
-import { multiplyABt } from "../core/linalg.js";
+import { rbfKernelWasm } from "../core/wasm.js";
 import { rowSquaredNorms, solveOneClassSvm } from "../core/one-class-svm.js";
 
 export const ocsvmParams = baseParams.extend({
@@ -131,19 +131,26 @@ function scoreRows(s: OcsvmState, X: Matrix): Float64Array {
   const rowSquares = rowSquaredNorms(X);
   const out = new Float64Array(n);
   const blockRows = Math.max(1, Math.floor(SCORE_BLOCK_VALUES / m));
-  const dots = new Float64Array(Math.min(n, blockRows) * m);
+  const kernel = new Float64Array(Math.min(n, blockRows) * m);
   const { coefficients, gamma, rho } = s;
   for (let r0 = 0; r0 < n; r0 += blockRows) {
     const r1 = Math.min(n, r0 + blockRows);
-    multiplyABt(data.subarray(r0 * d, r1 * d), r1 - r0, s.supportVectors, m, d, dots);
+    rbfKernelWasm(
+      data.subarray(r0 * d, r1 * d),
+      r1 - r0,
+      s.supportVectors,
+      m,
+      d,
+      rowSquares.subarray(r0, r1),
+      svSquares,
+      gamma,
+      true,
+      kernel,
+    );
     for (let r = r0; r < r1; r++) {
       const row = (r - r0) * m;
-      const xx = rowSquares[r];
       let sum = 0;
-      for (let k = 0; k < m; k++) {
-        const squared = xx + svSquares[k] - 2 * dots[row + k];
-        sum += coefficients[k] * Math.exp(-gamma * (squared > 0 ? squared : 0));
-      }
+      for (let k = 0; k < m; k++) sum += coefficients[k] * kernel[row + k];
       out[r] = -(sum - rho);
     }
   }
