@@ -24,7 +24,6 @@
  * precomputed matrix or an LRU cache of columns; which one changes the speed, never the result.
  */
 import type { Matrix } from "./matrix.js";
-import { kernelExp } from "./kernel-exp.js";
 import { rbfKernelWasm } from "./wasm.js";
 
 /** libsvm's TAU: the curvature used when a pair's is not positive. */
@@ -38,6 +37,8 @@ const FULL_MATRIX_MAX_ROWS = 8192;
 const CACHE_BYTES = 512 * 1024 * 1024;
 /** Rows per block when precomputing the matrix: bounds the temporary product to 2 MiB per 1k rows. */
 const GRAM_BLOCK_ROWS = 256;
+/** Columns computed at once for the start's gradient when the matrix is not precomputed. */
+const START_BATCH_COLUMNS = 64;
 /** Columns per tile when mirroring a block of the matrix to the upper triangle. */
 const MIRROR_TILE = 64;
 
@@ -105,6 +106,11 @@ interface KernelColumns {
    * set to 1). Training decisions come from these without computing a kernel value again.
    */
   readonly lowerBlocks?: readonly Float64Array[];
+  /**
+   * Columns c0..c1 written to `out` ((c1 − c0) × n, single precision) without entering the
+   * cache: for the start's gradient, which reads half of all columns once, in order.
+   */
+  columns?(c0: number, c1: number, out: Float32Array): void;
 }
 
 /**
@@ -160,7 +166,10 @@ function fullKernelMatrix(X: Matrix, squares: Float64Array, gamma: number): Kern
   return { slab: Q, base: (c) => c * n, lowerBlocks };
 }
 
-/** Kernel columns computed on demand and kept in a least-recently-used cache. */
+/**
+ * Kernel columns computed on demand on the SIMD kernel (the same values as the whole matrix's:
+ * products and sums are symmetric in their two rows) and kept in a least-recently-used cache.
+ */
 function cachedKernelColumns(
   X: Matrix,
   squares: Float64Array,
@@ -176,8 +185,27 @@ function cachedKernelColumns(
   const lastUse = new Float64Array(capacity);
   let clock = 0;
   let used = 0;
+  let scratch = new Float64Array(0);
+  const columns = (c0: number, c1: number, out: Float32Array, at = 0): void => {
+    if (scratch.length < (c1 - c0) * n) scratch = new Float64Array((c1 - c0) * n);
+    rbfKernelWasm(
+      data.subarray(c0 * d, c1 * d),
+      c1 - c0,
+      data,
+      n,
+      d,
+      squares.subarray(c0, c1),
+      squares,
+      gamma,
+      false,
+      scratch,
+    );
+    for (let c = c0; c < c1; c++) scratch[(c - c0) * n + c] = 1; // libsvm's exact diagonal
+    out.set(scratch.subarray(0, (c1 - c0) * n), at);
+  };
   return {
     slab,
+    columns,
     base(c: number): number {
       let slot = slotOf[c];
       if (slot < 0) {
@@ -189,16 +217,7 @@ function cachedKernelColumns(
         }
         slotOf[c] = slot;
         columnIn[slot] = c;
-        const base = slot * n;
-        const at = c * d;
-        const sc = squares[c];
-        for (let r = 0; r < n; r++) {
-          let dot = 0;
-          const rt = r * d;
-          for (let k = 0; k < d; k++) dot += data[at + k] * data[rt + k];
-          slab[base + r] = kernelExp(-gamma * (sc + squares[r] - 2 * dot));
-        }
-        slab[base + c] = 1;
+        columns(c, c + 1, slab, slot * n);
       }
       lastUse[slot] = ++clock;
       return slot * n;
@@ -300,18 +319,27 @@ class SmoSolver {
       budget -= alpha[i];
     }
     for (let i = 0; i < n; i++) this.updateStatus(i);
-    const K = this.kernel.slab;
-    for (let i = 0; i < n; i++) {
-      if (this.status[i] === LOWER) continue;
-      const base = this.kernel.base(i);
-      const a = alpha[i];
-      if (this.status[i] === UPPER) {
-        for (let j = 0; j < n; j++) {
-          const q = K[base + j];
-          grad[j] += a * q;
-          gradBound[j] += q;
-        }
-      } else for (let j = 0; j < n; j++) grad[j] += a * K[base + j];
+    // The columns of the rows with α > 0 (the first ones), added in row order as libsvm does;
+    // from the cache's batch computation when there is one, else from the matrix.
+    let last = 0;
+    while (last < n && this.status[last] !== LOWER) last++;
+    const batch = this.kernel.columns !== undefined ? START_BATCH_COLUMNS : last;
+    const buffer = this.kernel.columns !== undefined ? new Float32Array(batch * n) : undefined;
+    for (let c0 = 0; c0 < last; c0 += batch) {
+      const c1 = Math.min(last, c0 + batch);
+      if (buffer !== undefined) this.kernel.columns!(c0, c1, buffer);
+      for (let i = c0; i < c1; i++) {
+        const K = buffer ?? this.kernel.slab;
+        const base = buffer !== undefined ? (i - c0) * n : this.kernel.base(i);
+        const a = alpha[i];
+        if (this.status[i] === UPPER) {
+          for (let j = 0; j < n; j++) {
+            const q = K[base + j];
+            grad[j] += a * q;
+            gradBound[j] += q;
+          }
+        } else for (let j = 0; j < n; j++) grad[j] += a * K[base + j];
+      }
     }
   }
 
@@ -381,14 +409,30 @@ class SmoSolver {
       const wasUpperJ = status[j] === UPPER;
       this.updateStatus(i);
       this.updateStatus(j);
-      if (wasUpperI !== (status[i] === UPPER)) this.moveBoundPart(i, wasUpperI ? -1 : 1);
-      if (wasUpperJ !== (status[j] === UPPER)) this.moveBoundPart(j, wasUpperJ ? -1 : 1);
+      const signI = wasUpperI === (status[i] === UPPER) ? 0 : wasUpperI ? -1 : 1;
+      const signJ = wasUpperJ === (status[j] === UPPER) ? 0 : wasUpperJ ? -1 : 1;
+      if (signI !== 0 && signJ !== 0) this.moveBoundParts(i, signI, j, signJ);
+      else if (signI !== 0) this.moveBoundPart(i, signI);
+      else if (signJ !== 0) this.moveBoundPart(j, signJ);
     }
     return { iterations: iter, hitMaxIter: false };
   }
 
+  /**
+   * Both moves in one pass: each entry still takes p's column, then q's, as two separate
+   * roundings (a + (−b) is a − b exactly).
+   */
+  private moveBoundParts(p: number, signP: number, q: number, signQ: number): void {
+    const { n, row, gradBound } = this;
+    const K = this.kernel.slab;
+    const baseP = this.kernel.base(row[p]);
+    const baseQ = this.kernel.base(row[q]);
+    for (let r = 0; r < n; r++)
+      gradBound[r] = gradBound[r] + signP * K[baseP + r] + signQ * K[baseQ + r];
+  }
+
   /** Adds (sign 1) or removes (−1) position p's column to the upper-bound gradient part. */
-  private moveBoundPart(p: number, sign: 1 | -1): void {
+  private moveBoundPart(p: number, sign: number): void {
     const { n, row, gradBound } = this;
     const K = this.kernel.slab;
     const base = this.kernel.base(row[p]);
