@@ -130,15 +130,13 @@ function sgdFit(X: Matrix, p: SgdParams): SgdocsvmState {
   let averageA = 0;
   let averageB = 1;
   let averageIntercept = 0;
-  const foldScale = (): void => {
-    if (average > 0) {
-      for (let j = 0; j < d; j++) averaged[j] += averageA * weights[j];
-      for (let j = 0; j < d; j++) averaged[j] *= 1 / averageB;
-      averageA = 0;
-      averageB = 1;
-    }
-    for (let j = 0; j < d; j++) weights[j] *= scale;
+  // Folds the scale into the weights (and the averaging terms into the average), as
+  // WeightVector.reset_wscale does; the caller then resets scale, averageA and averageB.
+  const fold = (): void => {
+    foldScale(weights, scale, averaged, averageA, averageB);
     scale = 1;
+    averageA = 0;
+    averageB = 1;
   };
 
   let eta = p.eta0;
@@ -157,10 +155,14 @@ function sgdFit(X: Matrix, p: SgdParams): SgdocsvmState {
   for (let epoch = 0; epoch < p.maxIter; epoch++) {
     let sumLoss = 0;
     if (p.shuffle) shuffleAsScikitLearn(order, shuffleSeed);
+    // w·x of the epoch's first row; each later row's is summed while the step before it
+    // updates w (each weight is final once added to, and the sum runs in feature order).
+    let dot = 0;
+    const first = order[0] * d;
+    for (let j = 0; j < d; j++) dot += weights[j] * data[first + j];
     for (let k = 0; k < n; k++) {
       const at = order[k] * d;
-      let dot = 0;
-      for (let j = 0; j < d; j++) dot += weights[j] * data[at + j];
+      const next = k + 1 < n ? order[k + 1] * d : -1;
       const margin = dot * scale + intercept;
       if (p.learningRate === "optimal") eta = 1 / (alpha * (optimalInit + t - 1));
       else if (p.learningRate === "invscaling") eta = p.eta0 / Math.pow(t, p.powerT);
@@ -170,11 +172,21 @@ function sgdFit(X: Matrix, p: SgdParams): SgdocsvmState {
       const update = inside ? eta : 0;
       const shrink = Math.max(0, 1 - eta * alpha);
       scale *= shrink;
-      if (scale < SCALE_FLOOR) foldScale();
+      if (scale < SCALE_FLOOR) fold();
+      let nextDot = 0;
       if (update !== 0) {
         const step = update / scale;
-        for (let j = 0; j < d; j++) weights[j] += data[at + j] * step;
+        if (next >= 0) {
+          for (let j = 0; j < d; j++) {
+            const w = weights[j] + data[at + j] * step;
+            weights[j] = w;
+            nextDot += w * data[next + j];
+          }
+        } else for (let j = 0; j < d; j++) weights[j] += data[at + j] * step;
+      } else if (next >= 0) {
+        for (let j = 0; j < d; j++) nextDot += weights[j] * data[next + j];
       }
+      dot = nextDot;
       if (p.fitIntercept) {
         const interceptUpdate = update - 2 * eta * alpha;
         if (interceptUpdate !== 0) intercept += interceptUpdate;
@@ -190,7 +202,7 @@ function sgdFit(X: Matrix, p: SgdParams): SgdocsvmState {
       }
       t++;
     }
-    if (!Number.isFinite(intercept) || weights.some((w) => !Number.isFinite(w))) {
+    if (!Number.isFinite(intercept) || !allFinite(weights)) {
       throw new DataError(
         `sgdocsvm: the weights overflowed at epoch ${epoch + 1}; standardise the features first`,
       );
@@ -204,10 +216,30 @@ function sgdFit(X: Matrix, p: SgdParams): SgdocsvmState {
       } else break;
     }
   }
-  foldScale();
+  fold();
   // scikit-learn reports the averaged model once averaging has covered at least one step.
   if (average > 0 && average <= t - 1) {
     return { coef: averaged, offset: 1 - averageIntercept };
   }
   return { coef: weights, offset: 1 - intercept };
+}
+
+function foldScale(
+  weights: Float64Array,
+  scale: number,
+  averaged: Float64Array,
+  averageA: number,
+  averageB: number,
+): void {
+  const d = weights.length;
+  if (averaged.length > 0) {
+    for (let j = 0; j < d; j++) averaged[j] += averageA * weights[j];
+    for (let j = 0; j < d; j++) averaged[j] *= 1 / averageB;
+  }
+  for (let j = 0; j < d; j++) weights[j] *= scale;
+}
+
+function allFinite(values: Float64Array): boolean {
+  for (const v of values) if (!Number.isFinite(v)) return false;
+  return true;
 }
