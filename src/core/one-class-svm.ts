@@ -37,7 +37,11 @@ const FULL_MATRIX_MAX_ROWS = 8192;
 const CACHE_BYTES = 512 * 1024 * 1024;
 /** Rows per block when precomputing the matrix: bounds the temporary product to 2 MiB per 1k rows. */
 const GRAM_BLOCK_ROWS = 256;
-/** Columns computed at once for the start's gradient when the matrix is not precomputed. */
+/**
+ * Kernel values computed at once for the start's gradient when the matrix is not precomputed
+ * (64 MiB as doubles), in at most 64 columns.
+ */
+const START_BATCH_VALUES = 8 * 1024 * 1024;
 const START_BATCH_COLUMNS = 64;
 /** Columns per tile when mirroring a block of the matrix to the upper triangle. */
 const MIRROR_TILE = 64;
@@ -323,7 +327,10 @@ class SmoSolver {
     // from the cache's batch computation when there is one, else from the matrix.
     let last = 0;
     while (last < n && this.status[last] !== LOWER) last++;
-    const batch = this.kernel.columns !== undefined ? START_BATCH_COLUMNS : last;
+    const batch =
+      this.kernel.columns !== undefined
+        ? Math.max(1, Math.min(START_BATCH_COLUMNS, Math.floor(START_BATCH_VALUES / n)))
+        : last;
     const buffer = this.kernel.columns !== undefined ? new Float32Array(batch * n) : undefined;
     for (let c0 = 0; c0 < last; c0 += batch) {
       const c1 = Math.min(last, c0 + batch);
