@@ -167,7 +167,24 @@ function fullKernelMatrix(X: Matrix, squares: Float64Array, gamma: number): Kern
     }
     lowerBlocks.push(block);
   }
-  return { slab: Q, base: (c) => c * n, lowerBlocks };
+  return new WholeKernel(Q, n, lowerBlocks);
+}
+
+/**
+ * The precomputed matrix. Classes rather than object literals of closures: a closure is a new
+ * function at every fit, and V8 throws away the solver's optimised code whenever the function
+ * it calls changes, so each fit would start over unoptimised.
+ */
+class WholeKernel implements KernelColumns {
+  constructor(
+    readonly slab: Float32Array,
+    private readonly n: number,
+    readonly lowerBlocks: readonly Float64Array[],
+  ) {}
+
+  base(c: number): number {
+    return c * this.n;
+  }
 }
 
 /**
@@ -180,53 +197,74 @@ function cachedKernelColumns(
   gamma: number,
   bytes: number,
 ): KernelColumns {
-  const { rows: n, cols: d, data } = X;
-  // At least two columns, since an iteration holds two at once (libsvm's rule too).
-  const capacity = Math.max(2, Math.min(n, Math.floor(bytes / (4 * n))));
-  const slab = new Float32Array(capacity * n);
-  const slotOf = new Int32Array(n).fill(-1);
-  const columnIn = new Int32Array(capacity).fill(-1);
-  const lastUse = new Float64Array(capacity);
-  let clock = 0;
-  let used = 0;
-  let scratch = new Float64Array(0);
-  const columns = (c0: number, c1: number, out: Float32Array, at = 0): void => {
-    if (scratch.length < (c1 - c0) * n) scratch = new Float64Array((c1 - c0) * n);
+  return new CachedKernel(X, squares, gamma, bytes);
+}
+
+class CachedKernel implements KernelColumns {
+  readonly slab: Float32Array;
+  private readonly n: number;
+  private readonly capacity: number;
+  private readonly slotOf: Int32Array;
+  private readonly columnIn: Int32Array;
+  private readonly lastUse: Float64Array;
+  private clock = 0;
+  private used = 0;
+  private scratch = new Float64Array(0);
+
+  constructor(
+    private readonly X: Matrix,
+    private readonly squares: Float64Array,
+    private readonly gamma: number,
+    bytes: number,
+  ) {
+    const n = X.rows;
+    this.n = n;
+    // At least two columns, since an iteration holds two at once (libsvm's rule too).
+    this.capacity = Math.max(2, Math.min(n, Math.floor(bytes / (4 * n))));
+    this.slab = new Float32Array(this.capacity * n);
+    this.slotOf = new Int32Array(n).fill(-1);
+    this.columnIn = new Int32Array(this.capacity).fill(-1);
+    this.lastUse = new Float64Array(this.capacity);
+  }
+
+  columns(c0: number, c1: number, out: Float32Array, at = 0): void {
+    const { n, X } = this;
+    const d = X.cols;
+    const values = (c1 - c0) * n;
+    if (this.scratch.length < values) this.scratch = new Float64Array(values);
+    const scratch = this.scratch;
     rbfKernelWasm(
-      data.subarray(c0 * d, c1 * d),
+      X.data.subarray(c0 * d, c1 * d),
       c1 - c0,
-      data,
+      X.data,
       n,
       d,
-      squares.subarray(c0, c1),
-      squares,
-      gamma,
+      this.squares.subarray(c0, c1),
+      this.squares,
+      this.gamma,
       false,
       scratch,
     );
     for (let c = c0; c < c1; c++) scratch[(c - c0) * n + c] = 1; // libsvm's exact diagonal
-    out.set(scratch.subarray(0, (c1 - c0) * n), at);
-  };
-  return {
-    slab,
-    columns,
-    base(c: number): number {
-      let slot = slotOf[c];
-      if (slot < 0) {
-        if (used < capacity) slot = used++;
-        else {
-          slot = 0;
-          for (let s = 1; s < capacity; s++) if (lastUse[s] < lastUse[slot]) slot = s;
-          slotOf[columnIn[slot]] = -1;
-        }
-        slotOf[c] = slot;
-        columnIn[slot] = c;
-        columns(c, c + 1, slab, slot * n);
+    out.set(scratch.subarray(0, values), at);
+  }
+
+  base(c: number): number {
+    let slot = this.slotOf[c];
+    if (slot < 0) {
+      if (this.used < this.capacity) slot = this.used++;
+      else {
+        slot = 0;
+        for (let s = 1; s < this.capacity; s++) if (this.lastUse[s] < this.lastUse[slot]) slot = s;
+        this.slotOf[this.columnIn[slot]] = -1;
       }
-      lastUse[slot] = ++clock;
-      return slot * n;
-    },
-  };
+      this.slotOf[c] = slot;
+      this.columnIn[slot] = c;
+      this.columns(c, c + 1, this.slab, slot * this.n);
+    }
+    this.lastUse[slot] = ++this.clock;
+    return slot * this.n;
+  }
 }
 
 /**
