@@ -153,10 +153,11 @@ export function multiplyABtWasm(
 }
 
 /**
- * RBF kernel values exp(−γ‖a_i − b_c‖²) of A's rows (n × d) against B's (k × d), out n × k, with
+ * RBF kernel values exp(−γ‖a_i − b_c‖²) of A's rows (n × d) against B's (k × d), with
  * ‖a − b‖² = ‖a‖² + ‖b‖² − 2a·b from the products on the SIMD kernel and the rows' squared norms
- * (given), clipped at 0 if `clip`; e^x as kernelExp (src/core/kernel-exp.ts), bit for bit. A
- * row's values do not depend on the other rows, nor on how many there are.
+ * (given), clipped at 0 if `clip`; e^x as kernelExp (src/core/kernel-exp.ts), bit for bit. Row i
+ * goes to out[outOffset + i·outStride ..] (default: n × k packed). A row's values do not depend
+ * on the other rows, nor on how many there are.
  */
 export function rbfKernelWasm(
   A: Float64Array,
@@ -169,15 +170,17 @@ export function rbfKernelWasm(
   gamma: number,
   clip: boolean,
   out = new Float64Array(n * k),
+  outStride = k,
+  outOffset = 0,
 ): Float64Array {
   if (k * (d + 1) > CHUNK_DOUBLES) {
     // B does not fit a chunk: products in slices of the inner dimension, the exps here.
-    multiplyABtWasm(A, n, B, k, d, out);
+    const dots = multiplyABtWasm(A, n, B, k, d, new Float64Array(n * k));
     for (let i = 0; i < n; i++) {
       for (let c = 0; c < k; c++) {
-        let s = aSquares[i] + bSquares[c] - 2 * out[i * k + c];
+        let s = aSquares[i] + bSquares[c] - 2 * dots[i * k + c];
         if (clip) s = Math.max(s, 0);
-        out[i * k + c] = kernelExp(-gamma * s);
+        out[outOffset + i * outStride + c] = kernelExp(-gamma * s);
       }
     }
     return out;
@@ -198,7 +201,13 @@ export function rbfKernelWasm(
     new Float64Array(w.memory.buffer, aAt, rows * d).set(A.subarray(start * d, (start + rows) * d));
     w.multiplyABt(aAt, rows, bAt, k, d, outAt);
     w.rbfFromDots(outAt, rows, k, aSqAt, bSqAt, gamma, clip ? 1 : 0);
-    out.set(new Float64Array(w.memory.buffer, outAt, rows * k), start * k);
+    const values = new Float64Array(w.memory.buffer, outAt, rows * k);
+    if (outStride === k) out.set(values, outOffset + start * k);
+    else {
+      for (let i = 0; i < rows; i++) {
+        out.set(values.subarray(i * k, (i + 1) * k), outOffset + (start + i) * outStride);
+      }
+    }
   }
   release();
   return out;

@@ -54,8 +54,10 @@ interface OcsvmState {
   readonly gamma: number;
 }
 
-/** Support vectors per block when scoring: bounds the block's kernel products to 32 MiB. */
+/** Kernel values per block of rows when scoring (32 MiB). */
 const SCORE_BLOCK_VALUES = 4 * 1024 * 1024;
+/** Support vectors per kernel call: they stay in cache while the block's rows pass. */
+const SCORE_TILE_VECTORS = 512;
 
 export const ocsvm = defineDetector({
   name: "ocsvm",
@@ -135,18 +137,24 @@ function scoreRows(s: OcsvmState, X: Matrix): Float64Array {
   const { coefficients, gamma, rho } = s;
   for (let r0 = 0; r0 < n; r0 += blockRows) {
     const r1 = Math.min(n, r0 + blockRows);
-    rbfKernelWasm(
-      data.subarray(r0 * d, r1 * d),
-      r1 - r0,
-      s.supportVectors,
-      m,
-      d,
-      rowSquares.subarray(r0, r1),
-      svSquares,
-      gamma,
-      true,
-      kernel,
-    );
+    // Support vectors in tiles that stay in cache while the block's rows pass.
+    for (let c0 = 0; c0 < m; c0 += SCORE_TILE_VECTORS) {
+      const c1 = Math.min(m, c0 + SCORE_TILE_VECTORS);
+      rbfKernelWasm(
+        data.subarray(r0 * d, r1 * d),
+        r1 - r0,
+        s.supportVectors.subarray(c0 * d, c1 * d),
+        c1 - c0,
+        d,
+        rowSquares.subarray(r0, r1),
+        svSquares.subarray(c0, c1),
+        gamma,
+        true,
+        kernel,
+        m,
+        c0,
+      );
+    }
     for (let r = r0; r < r1; r++) {
       const row = (r - r0) * m;
       let sum = 0;
