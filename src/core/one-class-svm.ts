@@ -347,6 +347,8 @@ class SmoSolver {
   private readonly gradBound: Float64Array;
   private active: number;
   private unshrunk = false;
+  /** Positions below this have never been swapped: row[p] = p there. */
+  private inOrder: number;
   private pickedI = -1;
   private pickedJ = -1;
 
@@ -360,6 +362,7 @@ class SmoSolver {
     this.grad = new Float64Array(n);
     this.gradBound = new Float64Array(n);
     this.active = n;
+    this.inOrder = n;
   }
 
   /** libsvm's feasible start for one-class, and the gradient at it. */
@@ -458,7 +461,10 @@ class SmoSolver {
       const dI = alpha[i] - oldI;
       const dJ = alpha[j] - oldJ;
       const active = this.active;
-      for (let k = 0; k < active; k++) {
+      // Positions before `inOrder` still hold their own rows: no lookup through `row` there.
+      const split = Math.min(active, this.inOrder);
+      for (let k = 0; k < split; k++) grad[k] += K[baseI + k] * dI + K[baseJ + k] * dJ;
+      for (let k = split; k < active; k++) {
         const r = row[k];
         grad[k] += K[baseI + r] * dI + K[baseJ + r] * dJ;
       }
@@ -517,13 +523,14 @@ class SmoSolver {
     let j = -1;
     let bestDecrease = Infinity;
     const baseI = i >= 0 ? this.kernel.base(row[i]) : 0;
+    const inOrder = this.inOrder;
     for (let t = 0; t < active; t++) {
       if (status[t] === LOWER) continue;
       const g = grad[t];
       if (g >= gMax2) gMax2 = g;
       const gap = gMax + g;
       if (gap > 0) {
-        const curvature = 1 + 1 - 2 * K[baseI + row[t]];
+        const curvature = 1 + 1 - 2 * K[baseI + (t < inOrder ? t : row[t])];
         const decrease = -(gap * gap) / (curvature > 0 ? curvature : TAU);
         if (decrease <= bestDecrease) {
           j = t;
@@ -573,6 +580,7 @@ class SmoSolver {
   }
 
   private swap(p: number, q: number): void {
+    this.inOrder = Math.min(this.inOrder, p, q);
     const swapIn = (a: Float64Array | Int32Array | Uint8Array): void => {
       const t = a[p];
       a[p] = a[q];
