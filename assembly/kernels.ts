@@ -442,3 +442,114 @@ export function bruteForceSearch(
     }
   }
 }
+
+// ---- RBF kernel values ------------------------------------------------------------------------
+// e^y as src/core/kernel-exp.ts computes it (that file says why and how well), two values per
+// instruction: y = (m + r/ln2)·ln2 with m an integer and |r| ≤ ln2/2 (Cody–Waite, ln2 in two
+// parts), e^r by its degree-13 Taylor polynomial, 2^m written into the exponent bits; 0 below
+// y = −708. The scalar version takes the same steps, so each value is the same either way.
+const LOG2E: f64 = 1.4426950408889634;
+const LN2_HI: f64 = 6.9314718036912381649e-1;
+const LN2_LO: f64 = 1.9082149292705877e-10;
+// Adding 1.5·2^52 rounds a double below 2^51 to an integer (ties to even), kept in the low bits.
+const ROUNDER: f64 = 6755399441055744.0;
+const ROUNDER_BITS: i64 = 0x4338000000000000;
+const EXP_LOW: f64 = -708.0;
+const EXP_HIGH: f64 = 709.0;
+
+// @ts-ignore: decorator
+@inline
+function taylorV(r: v128): v128 {
+  let p = f64x2.splat(1.0 / 6227020800.0);
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 479001600.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 39916800.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 3628800.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 362880.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 40320.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 5040.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 720.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 120.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 24.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 6.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(0.5));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
+  return f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
+}
+
+// @ts-ignore: decorator
+@inline
+function expV(y: v128): v128 {
+  const under = f64x2.lt(y, f64x2.splat(EXP_LOW));
+  const yc = f64x2.min(f64x2.max(y, f64x2.splat(EXP_LOW)), f64x2.splat(EXP_HIGH));
+  const t = f64x2.add(f64x2.mul(yc, f64x2.splat(LOG2E)), f64x2.splat(ROUNDER));
+  const m = f64x2.sub(t, f64x2.splat(ROUNDER));
+  const r = f64x2.sub(f64x2.sub(yc, f64x2.mul(m, f64x2.splat(LN2_HI))), f64x2.mul(m, f64x2.splat(LN2_LO)));
+  const scale = i64x2.shl(i64x2.add(i64x2.sub(t, i64x2.splat(ROUNDER_BITS)), i64x2.splat(1023)), 52);
+  return v128.andnot(f64x2.mul(taylorV(r), scale), under);
+}
+
+function expS(y: f64): f64 {
+  if (y < EXP_LOW) return 0;
+  const yc = min(y, EXP_HIGH);
+  const t = yc * LOG2E + ROUNDER;
+  const m = t - ROUNDER;
+  const r = yc - m * LN2_HI - m * LN2_LO;
+  let p: f64 = 1.0 / 6227020800.0;
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  return p * reinterpret<f64>((reinterpret<i64>(t) - ROUNDER_BITS + 1023) << 52);
+}
+
+// In place over an n × k block of products at `dots` (row i of A with row c of B): the RBF
+// kernel exp(−γ (aSq[i] + bSq[c] − 2·dot)), the squared distance clipped at 0 when `clip` ≠ 0.
+export function rbfFromDots(dots: usize, n: i32, k: i32, aSq: usize, bSq: usize, gamma: f64, clip: i32): void {
+  const g = f64x2.splat(-gamma);
+  const two = f64x2.splat(2);
+  const zero = f64x2.splat(0);
+  const pairs = k & ~1;
+  const quads = k & ~3;
+  for (let i = 0; i < n; i++) {
+    const row = dots + ((<usize>i * <usize>k) << 3);
+    const ai = load<f64>(aSq + (<usize>i << 3));
+    const av = f64x2.splat(ai);
+    let c = 0;
+    // Four values per step: two independent exp chains for the processor to overlap.
+    for (; c < quads; c += 4) {
+      const at = row + (<usize>c << 3);
+      const sq = bSq + (<usize>c << 3);
+      let s0 = f64x2.sub(f64x2.add(av, v128.load(sq)), f64x2.mul(two, v128.load(at)));
+      let s1 = f64x2.sub(f64x2.add(av, v128.load(sq, 16)), f64x2.mul(two, v128.load(at, 16)));
+      if (clip) {
+        s0 = f64x2.max(s0, zero);
+        s1 = f64x2.max(s1, zero);
+      }
+      const e0 = expV(f64x2.mul(g, s0));
+      const e1 = expV(f64x2.mul(g, s1));
+      v128.store(at, e0);
+      v128.store(at, e1, 16);
+    }
+    for (; c < pairs; c += 2) {
+      const at = row + (<usize>c << 3);
+      let s = f64x2.sub(f64x2.add(av, v128.load(bSq + (<usize>c << 3))), f64x2.mul(two, v128.load(at)));
+      if (clip) s = f64x2.max(s, zero);
+      v128.store(at, expV(f64x2.mul(g, s)));
+    }
+    for (; c < k; c++) {
+      const at = row + (<usize>c << 3);
+      let s = ai + load<f64>(bSq + (<usize>c << 3)) - 2 * load<f64>(at);
+      if (clip) s = max(s, 0);
+      store<f64>(at, expS(-gamma * s));
+    }
+  }
+}

@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
+import { kernelExp } from "./kernel-exp.js";
 
 // The WebAssembly global is part of every Node.js, but its types live in TypeScript's DOM library,
 // which this project does not load; these are the few members used here.
@@ -26,6 +27,15 @@ declare const WebAssembly: {
 interface KernelExports {
   readonly memory: WasmMemory;
   multiplyABt(a: number, n: number, b: number, k: number, d: number, out: number): void;
+  rbfFromDots(
+    dots: number,
+    n: number,
+    k: number,
+    aSq: number,
+    bSq: number,
+    gamma: number,
+    clip: number,
+  ): void;
   argsortF64(values: number, n: number, order: number, scratch: number, counts: number): void;
   kdTreeSearch(
     points: number,
@@ -137,6 +147,67 @@ export function multiplyABtWasm(
     new Float64Array(w.memory.buffer, aAt, rows * d).set(A.subarray(start * d, (start + rows) * d));
     w.multiplyABt(aAt, rows, bAt, k, d, outAt);
     out.set(new Float64Array(w.memory.buffer, outAt, rows * k), start * k);
+  }
+  release();
+  return out;
+}
+
+/**
+ * RBF kernel values exp(−γ‖a_i − b_c‖²) of A's rows (n × d) against B's (k × d), with
+ * ‖a − b‖² = ‖a‖² + ‖b‖² − 2a·b from the products on the SIMD kernel and the rows' squared norms
+ * (given), clipped at 0 if `clip`; e^x as kernelExp (src/core/kernel-exp.ts), bit for bit. Row i
+ * goes to out[outOffset + i·outStride ..] (default: n × k packed). A row's values do not depend
+ * on the other rows, nor on how many there are.
+ */
+export function rbfKernelWasm(
+  A: Float64Array,
+  n: number,
+  B: Float64Array,
+  k: number,
+  d: number,
+  aSquares: Float64Array,
+  bSquares: Float64Array,
+  gamma: number,
+  clip: boolean,
+  out = new Float64Array(n * k),
+  outStride = k,
+  outOffset = 0,
+): Float64Array {
+  if (k * (d + 1) > CHUNK_DOUBLES) {
+    // B does not fit a chunk: products in slices of the inner dimension, the exps here.
+    const dots = multiplyABtWasm(A, n, B, k, d, new Float64Array(n * k));
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < k; c++) {
+        let s = aSquares[i] + bSquares[c] - 2 * dots[i * k + c];
+        if (clip) s = Math.max(s, 0);
+        out[outOffset + i * outStride + c] = kernelExp(-gamma * s);
+      }
+    }
+    return out;
+  }
+  const w = load();
+  const rowsPerChunk = Math.max(1, Math.min(n, Math.floor(CHUNK_DOUBLES / Math.max(1, d + k + 1))));
+  const bSqAt = heapStart;
+  const bAt = bSqAt + k * 8;
+  const aSqAt = bAt + k * d * 8;
+  const aAt = aSqAt + rowsPerChunk * 8;
+  reserve(w, (k + k * d + rowsPerChunk * (1 + d + k)) * 8);
+  new Float64Array(w.memory.buffer, bSqAt, k).set(bSquares.subarray(0, k));
+  new Float64Array(w.memory.buffer, bAt, k * d).set(B.subarray(0, k * d));
+  for (let start = 0; start < n; start += rowsPerChunk) {
+    const rows = Math.min(rowsPerChunk, n - start);
+    const outAt = aAt + rows * d * 8;
+    new Float64Array(w.memory.buffer, aSqAt, rows).set(aSquares.subarray(start, start + rows));
+    new Float64Array(w.memory.buffer, aAt, rows * d).set(A.subarray(start * d, (start + rows) * d));
+    w.multiplyABt(aAt, rows, bAt, k, d, outAt);
+    w.rbfFromDots(outAt, rows, k, aSqAt, bSqAt, gamma, clip ? 1 : 0);
+    const values = new Float64Array(w.memory.buffer, outAt, rows * k);
+    if (outStride === k) out.set(values, outOffset + start * k);
+    else {
+      for (let i = 0; i < rows; i++) {
+        out.set(values.subarray(i * k, (i + 1) * k), outOffset + (start + i) * outStride);
+      }
+    }
   }
   release();
   return out;

@@ -18,7 +18,9 @@ import { knn } from "./knn.js";
 import { lmdd } from "./lmdd.js";
 import { lof } from "./lof.js";
 import { mcd } from "./mcd.js";
+import { ocsvm } from "./ocsvm.js";
 import { pca } from "./pca.js";
+import { sgdocsvm } from "./sgdocsvm.js";
 import { sod } from "./sod.js";
 
 const detectors: readonly AnyDetector[] = [
@@ -38,6 +40,8 @@ const detectors: readonly AnyDetector[] = [
   gmm,
   mcd,
   lmdd,
+  ocsvm,
+  sgdocsvm,
 ];
 const byName = new Map(detectors.map((d) => [d.name, d]));
 
