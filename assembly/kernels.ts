@@ -442,3 +442,107 @@ export function bruteForceSearch(
     }
   }
 }
+
+// QMCD's wrap-around discrepancy kernel, Π_k (3/2 − |a| + a²) with a = x_k − y_k, summed over
+// reference rows. Each row is compared with 4 reference rows at once, two features per lane
+// pair: 8 independent product chains, so the multiplications' latency overlaps.
+
+// @ts-ignore: decorator
+@inline
+function wrapFactor(x: v128, y: v128): v128 {
+  const a = f64x2.sub(x, y);
+  return f64x2.add(f64x2.sub(f64x2.splat(1.5), f64x2.abs(a)), f64x2.mul(a, a));
+}
+
+// @ts-ignore: decorator
+@inline
+function wrapFactorScalar(x: f64, y: f64): f64 {
+  const a = x - y;
+  return 1.5 - abs(a) + a * a;
+}
+
+function wrapKernel(x: usize, y: usize, d: i32): f64 {
+  let p = f64x2.splat(1);
+  const even = <usize>(d & ~1) << 3;
+  for (let o: usize = 0; o < even; o += 16) p = f64x2.mul(p, wrapFactor(v128.load(x + o), v128.load(y + o)));
+  let r = f64x2.extract_lane(p, 0) * f64x2.extract_lane(p, 1);
+  if (d & 1) r *= wrapFactorScalar(load<f64>(x + even), load<f64>(y + even));
+  return r;
+}
+
+// Kernels of row x with the 4 consecutive reference rows at y (row stride rowBytes), into out[0..3].
+// @ts-ignore: decorator
+@inline
+function wrapKernel4(x: usize, y: usize, rowBytes: usize, d: i32, out: usize): void {
+  let p0 = f64x2.splat(1), p1 = f64x2.splat(1), p2 = f64x2.splat(1), p3 = f64x2.splat(1);
+  const y1 = y + rowBytes, y2 = y1 + rowBytes, y3 = y2 + rowBytes;
+  const even = <usize>(d & ~1) << 3;
+  for (let o: usize = 0; o < even; o += 16) {
+    const v = v128.load(x + o);
+    p0 = f64x2.mul(p0, wrapFactor(v, v128.load(y + o)));
+    p1 = f64x2.mul(p1, wrapFactor(v, v128.load(y1 + o)));
+    p2 = f64x2.mul(p2, wrapFactor(v, v128.load(y2 + o)));
+    p3 = f64x2.mul(p3, wrapFactor(v, v128.load(y3 + o)));
+  }
+  let r0 = f64x2.extract_lane(p0, 0) * f64x2.extract_lane(p0, 1);
+  let r1 = f64x2.extract_lane(p1, 0) * f64x2.extract_lane(p1, 1);
+  let r2 = f64x2.extract_lane(p2, 0) * f64x2.extract_lane(p2, 1);
+  let r3 = f64x2.extract_lane(p3, 0) * f64x2.extract_lane(p3, 1);
+  if (d & 1) {
+    const v = load<f64>(x + even);
+    r0 *= wrapFactorScalar(v, load<f64>(y + even));
+    r1 *= wrapFactorScalar(v, load<f64>(y1 + even));
+    r2 *= wrapFactorScalar(v, load<f64>(y2 + even));
+    r3 *= wrapFactorScalar(v, load<f64>(y3 + even));
+  }
+  store<f64>(out, r0);
+  store<f64>(out, r1, 8);
+  store<f64>(out, r2, 16);
+  store<f64>(out, r3, 24);
+}
+
+// out[i] = Σ_j kernel(rows_i, ref_j) for m rows against n reference rows (d features each);
+// scratch holds 4 doubles.
+export function wrapAroundSums(rows: usize, m: i32, ref: usize, n: i32, d: i32, out: usize, scratch: usize): void {
+  const rowBytes = <usize>d << 3;
+  for (let i = 0; i < m; i++) {
+    const x = rows + <usize>i * rowBytes;
+    let sum: f64 = 0;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      wrapKernel4(x, ref + <usize>j * rowBytes, rowBytes, d, scratch);
+      sum += load<f64>(scratch) + load<f64>(scratch, 8) + load<f64>(scratch, 16) + load<f64>(scratch, 24);
+    }
+    for (; j < n; j++) sum += wrapKernel(x, ref + <usize>j * rowBytes, d);
+    store<f64>(out + (<usize>i << 3), sum);
+  }
+}
+
+// The same sums of the n reference rows against themselves, each pair's kernel computed once
+// (it is symmetric) and added to both rows; out must hold each row's own kernel, (3/2)^d, on entry.
+export function wrapAroundSelfSums(ref: usize, n: i32, d: i32, out: usize, scratch: usize): void {
+  const rowBytes = <usize>d << 3;
+  for (let i = 0; i < n; i++) {
+    const x = ref + <usize>i * rowBytes;
+    let own: f64 = 0;
+    let j = i + 1;
+    for (; j + 4 <= n; j += 4) {
+      wrapKernel4(x, ref + <usize>j * rowBytes, rowBytes, d, scratch);
+      const k0 = load<f64>(scratch), k1 = load<f64>(scratch, 8), k2 = load<f64>(scratch, 16), k3 = load<f64>(scratch, 24);
+      own += k0 + k1 + k2 + k3;
+      const at = out + (<usize>j << 3);
+      store<f64>(at, load<f64>(at) + k0);
+      store<f64>(at, load<f64>(at, 8) + k1, 8);
+      store<f64>(at, load<f64>(at, 16) + k2, 16);
+      store<f64>(at, load<f64>(at, 24) + k3, 24);
+    }
+    for (; j < n; j++) {
+      const k = wrapKernel(x, ref + <usize>j * rowBytes, d);
+      own += k;
+      const at = out + (<usize>j << 3);
+      store<f64>(at, load<f64>(at) + k);
+    }
+    const at = out + (<usize>i << 3);
+    store<f64>(at, load<f64>(at) + own);
+  }
+}

@@ -74,6 +74,16 @@ interface KernelExports {
     topI: number,
     sizes: number,
   ): void;
+  wrapAroundSums(
+    rows: number,
+    m: number,
+    ref: number,
+    n: number,
+    d: number,
+    out: number,
+    scratch: number,
+  ): void;
+  wrapAroundSelfSums(ref: number, n: number, d: number, out: number, scratch: number): void;
 }
 
 const WASM_FILE = new URL("../kernels.wasm", import.meta.url);
@@ -450,4 +460,58 @@ export function bruteForceSearchWasm(
     );
   }
   release();
+}
+
+/**
+ * QMCD's wrap-around kernel sums (assembly/kernels.ts): out[i] = Σ_j Π_k (3/2 − |a| + a²),
+ * a = rows_ik − ref_jk, for m rows against n reference rows. The reference rows are copied in
+ * whole, the rows in chunks.
+ */
+export function wrapAroundSumsWasm(
+  rows: Float64Array,
+  m: number,
+  ref: Float64Array,
+  n: number,
+  d: number,
+): Float64Array {
+  const w = load();
+  const out = new Float64Array(m);
+  const rowsPerChunk = Math.max(1, Math.min(m, Math.floor(CHUNK_DOUBLES / Math.max(1, d + 1))));
+  const layout = new Layout(w);
+  const scratchAt = layout.take(32);
+  const refAt = layout.f64(ref.subarray(0, n * d));
+  const rowsAt = layout.take(rowsPerChunk * d * 8);
+  const outAt = layout.take(rowsPerChunk * 8);
+  layout.commit();
+  for (let start = 0; start < m; start += rowsPerChunk) {
+    const count = Math.min(rowsPerChunk, m - start);
+    new Float64Array(w.memory.buffer, rowsAt, count * d).set(
+      rows.subarray(start * d, (start + count) * d),
+    );
+    w.wrapAroundSums(rowsAt, count, refAt, n, d, outAt, scratchAt);
+    out.set(new Float64Array(w.memory.buffer, outAt, count), start);
+  }
+  release();
+  return out;
+}
+
+/**
+ * The same sums of n reference rows against themselves, each pair computed once; `own` is a
+ * row's kernel with itself, (3/2)^d.
+ */
+export function wrapAroundSelfSumsWasm(
+  ref: Float64Array,
+  n: number,
+  d: number,
+  own: number,
+): Float64Array {
+  const w = load();
+  const layout = new Layout(w);
+  const scratchAt = layout.take(32);
+  const refAt = layout.f64(ref.subarray(0, n * d));
+  const outAt = layout.f64(new Float64Array(n).fill(own));
+  w.wrapAroundSelfSums(refAt, n, d, outAt, scratchAt);
+  const out = new Float64Array(w.memory.buffer, outAt, n).slice();
+  release();
+  return out;
 }
