@@ -226,7 +226,9 @@ async function main(): Promise<number> {
       if (v.testFixture)
         parts.push([
           "test",
-          v.pyodScoring === "batch" ? replayed(data.X, splits[0], v) : run.testScores,
+          v.pyodScoring === "batch" || v.pyodScoring === "replay"
+            ? replayed(data.X, splits[0], v)
+            : run.testScores,
           fx.test_scores,
         ]);
       const known = KNOWN_FIXTURE_DEVIATIONS[`${ds.name} ${v.label}`];
