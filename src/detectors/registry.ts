@@ -6,6 +6,7 @@ import { ParamError } from "../core/errors.js";
 import type { AnyDetector } from "./contract.js";
 import { abod } from "./abod.js";
 import { cblof } from "./cblof.js";
+import { cd } from "./cd.js";
 import { cof } from "./cof.js";
 import { copod } from "./copod.js";
 import { ecod } from "./ecod.js";
@@ -13,9 +14,12 @@ import { hbos } from "./hbos.js";
 import { iforest } from "./iforest.js";
 import { inne } from "./inne.js";
 import { kde } from "./kde.js";
+import { kmeansdist } from "./kmeansdist.js";
 import { knn } from "./knn.js";
 import { lof } from "./lof.js";
+import { loda } from "./loda.js";
 import { pca } from "./pca.js";
+import { qmcd } from "./qmcd.js";
 import { sod } from "./sod.js";
 
 const detectors: readonly AnyDetector[] = [
@@ -32,6 +36,10 @@ const detectors: readonly AnyDetector[] = [
   kde,
   cblof,
   inne,
+  qmcd,
+  loda,
+  cd,
+  kmeansdist,
 ];
 const byName = new Map(detectors.map((d) => [d.name, d]));
 
