@@ -20,6 +20,7 @@ import { lof } from "./lof.js";
 import { loda } from "./loda.js";
 import { pca } from "./pca.js";
 import { qmcd } from "./qmcd.js";
+import { rod } from "./rod.js";
 import { sod } from "./sod.js";
 
 const detectors: readonly AnyDetector[] = [
@@ -40,6 +41,7 @@ const detectors: readonly AnyDetector[] = [
   loda,
   cd,
   kmeansdist,
+  rod,
 ];
 const byName = new Map(detectors.map((d) => [d.name, d]));
 
