@@ -168,5 +168,12 @@ export const VARIANTS: readonly Variant[] = [
     testFixture: true,
     pyodScoring: "replay",
   },
-  { label: "rod", detector: "rod", params: {}, pyod: "ROD", tolerance: 0.01, pyodScoring: "replay" },
+  {
+    label: "rod",
+    detector: "rod",
+    params: {},
+    pyod: "ROD",
+    tolerance: 0.01,
+    pyodScoring: "replay",
+  },
 ];
