@@ -19,7 +19,7 @@
 import { z } from "zod";
 import { baseParams, concatF64, defineDetector, f64, i32 } from "./contract.js";
 import { Random } from "../core/random.js";
-import type { Matrix } from "../core/matrix.js";
+import { transpose } from "../core/linalg.js";
 
 export const lodaParams = baseParams.extend({
   nBins: z
@@ -75,38 +75,35 @@ export const loda = defineDetector({
     const cuts = p.nRandomCuts;
     const used = Math.floor(Math.sqrt(d));
     const rng = new Random(p.seed);
-    // As PyOD: all the weights first, then each projection's zeroed features.
-    const dense = new Float64Array(cuts * d);
-    for (let k = 0; k < dense.length; k++) dense[k] = rng.normal();
+    // PyOD draws d weights per projection and zeroes a random d − int(√d) of them; drawing the
+    // int(√d) kept features and their weights alone gives the same distribution.
     const features = new Int32Array(cuts * used);
     const weights = new Float64Array(cuts * used);
     for (let c = 0; c < cuts; c++) {
-      const zeroed = new Uint8Array(d);
-      for (const f of rng.sample(d, d - used)) zeroed[f] = 1;
-      let at = c * used;
-      for (let f = 0; f < d; f++) {
-        if (zeroed[f] === 1) continue;
-        features[at] = f;
-        weights[at] = dense[c * d + f];
-        at++;
-      }
+      const kept = rng.sample(d, used).sort();
+      features.set(kept, c * used);
+      for (let u = 0; u < used; u++) weights[c * used + u] = rng.normal();
     }
     const binStart = new Int32Array(cuts + 1);
     const edgeParts: Float64Array[] = [];
     const surprisalParts: Float64Array[] = [];
+    const columns = transpose(X.data, n, d);
     const projected = new Float64Array(n);
+    const trainingScores = new Float64Array(n);
     for (let c = 0; c < cuts; c++) {
-      project(X, features, weights, c, used, projected);
+      project(columns, n, features, weights, c, used, projected);
       const bins = p.nBins === "auto" ? birgeRozenholcBins(projected) : p.nBins;
       const { counts, edges } = histogram(projected, bins);
       let total = 0;
       for (let b = 0; b < bins; b++) total += counts[b] + 1e-12;
       const surprisal = new Float64Array(bins);
       for (let b = 0; b < bins; b++) surprisal[b] = -Math.log((counts[b] + 1e-12) / total);
+      addSurprisal(edges, 0, bins, surprisal, 0, cuts, projected, trainingScores);
       binStart[c + 1] = binStart[c] + bins;
       edgeParts.push(edges);
       surprisalParts.push(surprisal);
     }
+    for (let i = 0; i < n; i++) trainingScores[i] /= cuts;
     return {
       state: {
         features,
@@ -115,47 +112,67 @@ export const loda = defineDetector({
         edges: concatF64(edgeParts),
         surprisal: concatF64(surprisalParts),
       },
+      trainingScores,
     };
   },
   score(state, X) {
-    const { rows: n } = X;
+    const { rows: n, cols: d } = X;
     const cuts = state.binStart.length - 1;
     const used = state.features.length / cuts;
+    const columns = transpose(X.data, n, d);
     const out = new Float64Array(n);
     const projected = new Float64Array(n);
-    const weight = 1 / cuts;
     for (let c = 0; c < cuts; c++) {
-      project(X, state.features, state.weights, c, used, projected);
+      project(columns, n, state.features, state.weights, c, used, projected);
       const first = state.binStart[c];
       const bins = state.binStart[c + 1] - first;
-      const edgeAt = first + c;
-      const lo = state.edges[edgeAt];
-      const toBin = bins / (state.edges[edgeAt + bins] - lo);
-      for (let i = 0; i < n; i++) {
-        const bin = edgesBelow(state.edges, edgeAt, bins, toBin, projected[i]);
-        out[i] += weight * state.surprisal[first + bin];
-      }
+      addSurprisal(state.edges, first + c, bins, state.surprisal, first, cuts, projected, out);
     }
     for (let i = 0; i < n; i++) out[i] /= cuts;
     return out;
   },
 });
 
-/** Every row projected on projection c (its `used` features and weights). */
+/**
+ * Adds weight 1/cuts × the surprisal of each projected value's bin (PyOD's lookup, edgesBelow)
+ * to out; the histogram's edges start at edges[edgeAt], its surprisals at surprisal[binAt].
+ */
+function addSurprisal(
+  edges: Float64Array,
+  edgeAt: number,
+  bins: number,
+  surprisal: Float64Array,
+  binAt: number,
+  cuts: number,
+  projected: Float64Array,
+  out: Float64Array,
+): void {
+  const weight = 1 / cuts;
+  const toBin = bins / (edges[edgeAt + bins] - edges[edgeAt]);
+  for (let i = 0; i < projected.length; i++) {
+    const bin = edgesBelow(edges, edgeAt, bins, toBin, projected[i]);
+    out[i] += weight * surprisal[binAt + bin];
+  }
+}
+
+/**
+ * Every row projected on projection c (its `used` features and weights), from the data stored
+ * column by column, so that each feature's values are read in one contiguous pass.
+ */
 function project(
-  X: Matrix,
+  columns: Float64Array,
+  n: number,
   features: Int32Array,
   weights: Float64Array,
   c: number,
   used: number,
   out: Float64Array,
 ): void {
-  const { rows: n, cols: d, data } = X;
-  const at = c * used;
-  for (let i = 0; i < n; i++) {
-    let sum = 0;
-    for (let u = 0; u < used; u++) sum += weights[at + u] * data[i * d + features[at + u]];
-    out[i] = sum;
+  out.fill(0);
+  for (let u = c * used; u < (c + 1) * used; u++) {
+    const w = weights[u];
+    const at = features[u] * n;
+    for (let i = 0; i < n; i++) out[i] += w * columns[at + i];
   }
 }
 
