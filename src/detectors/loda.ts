@@ -90,15 +90,23 @@ export const loda = defineDetector({
     const columns = transpose(X.data, n, d);
     const projected = new Float64Array(n);
     const trainingScores = new Float64Array(n);
+    const binOf = new Int32Array(n);
+    const weight = 1 / cuts;
     for (let c = 0; c < cuts; c++) {
       project(columns, n, features, weights, c, used, projected);
       const bins = p.nBins === "auto" ? birgeRozenholcBins(projected) : p.nBins;
-      const { counts, edges } = histogram(projected, bins);
+      const { counts, edges } = histogram(projected, bins, binOf);
       let total = 0;
       for (let b = 0; b < bins; b++) total += counts[b] + 1e-12;
       const surprisal = new Float64Array(bins);
       for (let b = 0; b < bins; b++) surprisal[b] = -Math.log((counts[b] + 1e-12) / total);
-      addSurprisal(edges, 0, bins, surprisal, 0, cuts, projected, trainingScores);
+      // PyOD's lookup of a training value from its own bin b: the edges below it are edges
+      // 0..b, or 0..b − 1 when it sits on edge b, capped at bins − 1.
+      for (let i = 0; i < n; i++) {
+        const b = binOf[i];
+        const bin = projected[i] === edges[b] ? b : Math.min(b + 1, bins - 1);
+        trainingScores[i] += weight * surprisal[bin];
+      }
       binStart[c + 1] = binStart[c] + bins;
       edgeParts.push(edges);
       surprisalParts.push(surprisal);
@@ -201,11 +209,12 @@ function edgesBelow(
  * NumPy's `histogram(values, bins)`: equal-width bins over [min, max] with edges from
  * `linspace` (edge i = min + i·step, the last exactly max); a value v counts in the bin with
  * edge_b <= v < edge_b+1, the last bin also taking max. A constant input spreads over
- * [v − 0.5, v + 0.5].
+ * [v − 0.5, v + 0.5]. `binOf`, if given, receives each value's bin.
  */
 export function histogram(
   values: Float64Array,
   bins: number,
+  binOf?: Int32Array,
 ): { counts: Float64Array; edges: Float64Array } {
   let lo = Infinity;
   let hi = -Infinity;
@@ -232,6 +241,7 @@ export function histogram(
     if (v < edges[b]) b--;
     else if (b < bins - 1 && v >= edges[b + 1]) b++;
     counts[b]++;
+    if (binOf !== undefined) binOf[i] = b;
   }
   return { counts, edges };
 }
