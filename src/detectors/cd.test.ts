@@ -162,3 +162,17 @@ test("cd matches PyOD's seed-0 scores on wbc", { skip: !hasShared() }, async () 
   );
   check(replay, fx.test_scores);
 });
+
+test("cd with more features than rows: every regression is exact, every score 0", () => {
+  // PyOD: mse = 0 / 0 for every feature, NaN scores, which the reference protocol counts as 0.
+  const m = fit("cd", fromRows(randomRows(4, 6, 6)));
+  assert.deepEqual(Array.from(m.trainingScores), [0, 0, 0, 0]);
+  assert.deepEqual(Array.from((m.state as { used: Int32Array }).used), [0, 0, 0, 0, 0, 0]);
+});
+
+test("cd with a duplicated column leaves out the pair and keeps the rest", () => {
+  const rows = randomRows(20, 3, 7).map(([a, b, c]) => [a, b, c, a]);
+  const m = fit("cd", fromRows(rows));
+  assert.deepEqual(Array.from((m.state as { used: Int32Array }).used), [0, 1, 1, 0]);
+  for (const v of m.trainingScores) assert.ok(Number.isFinite(v));
+});

@@ -69,3 +69,17 @@ test("qmcd matches PyOD's seed-0 scores on vertebral", { skip: !hasShared() }, a
   check(run.model.trainingScores, fx.train_scores);
   check(run.testScores, fx.test_scores);
 });
+
+test("qmcd: a constant column multiplies every kernel by 3/2, so scores move affinely", () => {
+  const rng = new Random(5);
+  const base = Float64Array.from({ length: 60 }, () => rng.normal());
+  const withConstant = Float64Array.from({ length: 90 }, (_, k) =>
+    k % 3 === 2 ? 7 : base[Math.floor(k / 3) * 2 + (k % 3)],
+  );
+  const a = fit("qmcd", matrix(30, 2, base)).trainingScores;
+  const b = fit("qmcd", matrix(30, 3, withConstant)).trainingScores;
+  // Its scaled values are all 0: each kernel × 1.5, the constant term −(4/3)^d one factor more,
+  // and the reflection (decided by skewness and kurtosis, affine-invariant) the same.
+  const shift = b[0] - 1.5 * a[0];
+  b.forEach((v, i) => assert.ok(Math.abs(v - (1.5 * a[i] + shift)) < 1e-12, `${i}`));
+});

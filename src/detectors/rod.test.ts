@@ -129,3 +129,16 @@ test("rod with 3 features and a zero MAD applies nan_to_num: finite scores, devi
   assert.equal(m.trainingScores[6], Number.MAX_VALUE);
   assert.equal(m.trainingScores[0], 0);
 });
+
+test("rod with more features than rows and duplicated columns: finite scores", () => {
+  const X = gaussian(5, 6, 8);
+  const dup = matrix(
+    5,
+    7,
+    Float64Array.from({ length: 35 }, (_, k) => X.data[Math.floor(k / 7) * 6 + Math.min(k % 7, 5)]),
+  );
+  for (const M of [X, dup]) {
+    const m = fit("rod", M);
+    for (const v of m.trainingScores) assert.ok(Number.isFinite(v) && v >= 0 && v <= 1);
+  }
+});
