@@ -93,9 +93,9 @@ export const loda = defineDetector({
     const binOf = new Int32Array(n);
     const weight = 1 / cuts;
     for (let c = 0; c < cuts; c++) {
-      project(columns, n, features, weights, c, used, projected);
+      const range = project(columns, n, features, weights, c, used, projected);
       const bins = p.nBins === "auto" ? birgeRozenholcBins(projected) : p.nBins;
-      const { counts, edges } = histogram(projected, bins, binOf);
+      const { counts, edges } = histogramOfRange(projected, bins, range.lo, range.hi, binOf);
       let total = 0;
       for (let b = 0; b < bins; b++) total += counts[b] + 1e-12;
       const surprisal = new Float64Array(bins);
@@ -165,7 +165,8 @@ function addSurprisal(
 
 /**
  * Every row projected on projection c (its `used` features and weights), from the data stored
- * column by column, so that each feature's values are read in one contiguous pass.
+ * column by column, so that each feature's values are read in one contiguous pass. Returns the
+ * projections' range.
  */
 function project(
   columns: Float64Array,
@@ -175,13 +176,26 @@ function project(
   c: number,
   used: number,
   out: Float64Array,
-): void {
+): { lo: number; hi: number } {
   out.fill(0);
-  for (let u = c * used; u < (c + 1) * used; u++) {
+  const last = (c + 1) * used - 1;
+  for (let u = c * used; u < last; u++) {
     const w = weights[u];
     const at = features[u] * n;
     for (let i = 0; i < n; i++) out[i] += w * columns[at + i];
   }
+  // The last feature's pass also finds the range.
+  const w = weights[last];
+  const at = features[last] * n;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = out[i] + w * columns[at + i];
+    out[i] = v;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return { lo, hi };
 }
 
 /**
@@ -223,6 +237,19 @@ export function histogram(
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
+  return histogramOfRange(values, bins, lo, hi, binOf);
+}
+
+/** `histogram` when the values' min and max are already known. */
+function histogramOfRange(
+  values: Float64Array,
+  bins: number,
+  min: number,
+  max: number,
+  binOf?: Int32Array,
+): { counts: Float64Array; edges: Float64Array } {
+  let lo = min;
+  let hi = max;
   if (lo === hi) {
     lo -= 0.5;
     hi += 0.5;
@@ -236,7 +263,8 @@ export function histogram(
   const toBin = bins / (hi - lo);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    let b = Math.floor((v - lo) * toBin);
+    // (v − lo)·toBin is in [0, bins]: truncation is the floor.
+    let b = ((v - lo) * toBin) | 0;
     if (b >= bins) b = bins - 1;
     if (v < edges[b]) b--;
     else if (b < bins - 1 && v >= edges[b + 1]) b++;
