@@ -211,9 +211,14 @@ function edgesBelow(
   v: number,
 ): number {
   const last = bins - 1;
-  let g = Math.ceil((v - edges[from]) * toBin);
-  if (!(g > 0)) g = 0; // also NaN from a zero range
-  if (g > last) g = last;
+  const x = (v - edges[from]) * toBin;
+  let g: number;
+  if (!(x > 0)) g = 0;
+  else if (x >= last) g = last;
+  else {
+    g = x | 0; // the ceiling, by truncation of a positive value
+    if (g < x) g++;
+  }
   while (g > 0 && edges[from + g - 1] >= v) g--;
   while (g < last && edges[from + g] < v) g++;
   return g;
