@@ -546,3 +546,91 @@ export function wrapAroundSelfSums(ref: usize, n: i32, d: i32, out: usize, scrat
     store<f64>(at, load<f64>(at) + own);
   }
 }
+
+// LODA (src/detectors/loda.ts). The data are stored column by column (feature j's n values at
+// columns + j·n·8), so a projection on a few features reads a few contiguous columns.
+
+// out[i] = Σ_u weights[u]·column(features[u])[i], summed over u in order (the same sum for every
+// row, two rows per instruction); range[0], range[1] = min and max of out.
+export function lodaProject(columns: usize, n: i32, features: usize, weights: usize, used: i32, out: usize, range: usize): void {
+  const nn = <usize>n;
+  const pairs = nn & ~(<usize>1);
+  for (let o: usize = 0; o < nn << 3; o += 8) store<f64>(out + o, 0);
+  for (let u = 0; u < used; u++) {
+    const w = load<f64>(weights + (<usize>u << 3));
+    const col = columns + ((<usize>load<i32>(features + (<usize>u << 2)) * nn) << 3);
+    const wv = f64x2.splat(w);
+    for (let o: usize = 0; o < pairs << 3; o += 16) v128.store(out + o, f64x2.add(v128.load(out + o), f64x2.mul(wv, v128.load(col + o))));
+    if (nn & 1) {
+      const o = pairs << 3;
+      store<f64>(out + o, load<f64>(out + o) + w * load<f64>(col + o));
+    }
+  }
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let o: usize = 0; o < nn << 3; o += 8) {
+    const v = load<f64>(out + o);
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  store<f64>(range, lo);
+  store<f64>(range, hi, 8);
+}
+
+// NumPy's histogram of the n values in [lo, hi] (hi > lo): edges b·step + lo, the last exactly
+// hi, written to edges (bins + 1); counts per bin (f64) and each value's bin (i32 at binOf).
+export function lodaHistogram(values: usize, n: i32, lo: f64, hi: f64, bins: i32, edges: usize, counts: usize, binOf: usize): void {
+  const step = (hi - lo) / <f64>bins;
+  for (let b = 0; b < bins; b++) {
+    store<f64>(edges + (<usize>b << 3), <f64>b * step + lo);
+    store<f64>(counts + (<usize>b << 3), 0);
+  }
+  store<f64>(edges + (<usize>bins << 3), hi);
+  const toBin = <f64>bins / (hi - lo);
+  for (let i = 0; i < n; i++) {
+    const v = load<f64>(values + (<usize>i << 3));
+    let b = <i32>((v - lo) * toBin);
+    if (b >= bins) b = bins - 1;
+    if (v < load<f64>(edges + (<usize>b << 3))) b--;
+    else if (b < bins - 1 && v >= load<f64>(edges + (<usize>(b + 1) << 3))) b++;
+    const c = counts + (<usize>b << 3);
+    store<f64>(c, load<f64>(c) + 1);
+    store<i32>(binOf + (<usize>i << 2), b);
+  }
+}
+
+// PyOD's lookup of a value: how many of the first bins − 1 edges are strictly below it.
+// @ts-ignore: decorator
+@inline
+function lodaEdgesBelow(edges: usize, bins: i32, toBin: f64, v: f64): i32 {
+  const last = bins - 1;
+  const x = (v - load<f64>(edges)) * toBin;
+  let g: i32;
+  if (!(x > 0)) g = 0;
+  else if (x >= <f64>last) g = last;
+  else {
+    g = <i32>x;
+    if (<f64>g < x) g++;
+  }
+  while (g > 0 && load<f64>(edges + (<usize>(g - 1) << 3)) >= v) g--;
+  while (g < last && load<f64>(edges + (<usize>g << 3)) < v) g++;
+  return g;
+}
+
+// out[i] += weight · surprisal[bin of values[i]], by PyOD's lookup; with binOf (non-zero) the
+// values are the histogram's own and their lookup follows from their bins.
+export function lodaAddSurprisal(values: usize, n: i32, edges: usize, bins: i32, surprisal: usize, weight: f64, binOf: usize, out: usize): void {
+  const toBin = <f64>bins / (load<f64>(edges + (<usize>bins << 3)) - load<f64>(edges));
+  for (let i = 0; i < n; i++) {
+    const v = load<f64>(values + (<usize>i << 3));
+    let bin: i32;
+    if (binOf != 0) {
+      const b = load<i32>(binOf + (<usize>i << 2));
+      bin = v == load<f64>(edges + (<usize>b << 3)) ? b : min(b + 1, bins - 1);
+    } else {
+      bin = lodaEdgesBelow(edges, bins, toBin, v);
+    }
+    const o = out + (<usize>i << 3);
+    store<f64>(o, load<f64>(o) + weight * load<f64>(surprisal + (<usize>bin << 3)));
+  }
+}

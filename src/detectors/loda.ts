@@ -19,7 +19,10 @@
 import { z } from "zod";
 import { baseParams, concatF64, defineDetector, f64, i32 } from "./contract.js";
 import { Random } from "../core/random.js";
-import { transpose } from "../core/linalg.js";
+import { lodaSession } from "../core/wasm.js";
+
+/** Rows scored per pass (bounds the kernel's column-major copy: 64k rows × d doubles). */
+const SCORE_CHUNK_ROWS = 65_536;
 
 export const lodaParams = baseParams.extend({
   nBins: z
@@ -87,30 +90,27 @@ export const loda = defineDetector({
     const binStart = new Int32Array(cuts + 1);
     const edgeParts: Float64Array[] = [];
     const surprisalParts: Float64Array[] = [];
-    const columns = transpose(X.data, n, d);
-    const projected = new Float64Array(n);
-    const trainingScores = new Float64Array(n);
-    const binOf = new Int32Array(n);
+    const maxBins = p.nBins === "auto" ? Math.max(1, Math.floor(Math.sqrt(n))) : p.nBins;
+    const session = lodaSession(X.data, n, d, features, weights, used, maxBins);
     const weight = 1 / cuts;
     for (let c = 0; c < cuts; c++) {
-      const range = project(columns, n, features, weights, c, used, projected);
-      const bins = p.nBins === "auto" ? birgeRozenholcBins(projected) : p.nBins;
-      const { counts, edges } = histogramOfRange(projected, bins, range.lo, range.hi, binOf);
+      let { lo, hi } = session.project(c);
+      const bins = p.nBins === "auto" ? birgeRozenholcBins(session.projected()) : p.nBins;
+      if (lo === hi) {
+        lo -= 0.5;
+        hi += 0.5;
+      }
+      const { counts, edges } = session.histogram(lo, hi, bins);
       let total = 0;
       for (let b = 0; b < bins; b++) total += counts[b] + 1e-12;
       const surprisal = new Float64Array(bins);
       for (let b = 0; b < bins; b++) surprisal[b] = -Math.log((counts[b] + 1e-12) / total);
-      // PyOD's lookup of a training value from its own bin b: the edges below it are edges
-      // 0..b, or 0..b − 1 when it sits on edge b, capped at bins − 1.
-      for (let i = 0; i < n; i++) {
-        const b = binOf[i];
-        const bin = projected[i] === edges[b] ? b : Math.min(b + 1, bins - 1);
-        trainingScores[i] += weight * surprisal[bin];
-      }
+      session.addSurprisal(edges, surprisal, weight, true);
       binStart[c + 1] = binStart[c] + bins;
       edgeParts.push(edges);
       surprisalParts.push(surprisal);
     }
+    const trainingScores = session.finish();
     for (let i = 0; i < n; i++) trainingScores[i] /= cuts;
     return {
       state: {
@@ -127,102 +127,32 @@ export const loda = defineDetector({
     const { rows: n, cols: d } = X;
     const cuts = state.binStart.length - 1;
     const used = state.features.length / cuts;
-    const columns = transpose(X.data, n, d);
+    let maxBins = 1;
+    for (let c = 0; c < cuts; c++)
+      maxBins = Math.max(maxBins, state.binStart[c + 1] - state.binStart[c]);
     const out = new Float64Array(n);
-    const projected = new Float64Array(n);
-    for (let c = 0; c < cuts; c++) {
-      project(columns, n, state.features, state.weights, c, used, projected);
-      const first = state.binStart[c];
-      const bins = state.binStart[c + 1] - first;
-      addSurprisal(state.edges, first + c, bins, state.surprisal, first, cuts, projected, out);
+    // Rows in chunks, so the column-major copy stays small; a row's score is its own.
+    for (let start = 0; start < n; start += SCORE_CHUNK_ROWS) {
+      const rows = Math.min(SCORE_CHUNK_ROWS, n - start);
+      const chunk = X.data.subarray(start * d, (start + rows) * d);
+      const session = lodaSession(chunk, rows, d, state.features, state.weights, used, maxBins);
+      for (let c = 0; c < cuts; c++) {
+        session.project(c);
+        const first = state.binStart[c];
+        const last = state.binStart[c + 1];
+        session.addSurprisal(
+          state.edges.subarray(first + c, last + c + 1),
+          state.surprisal.subarray(first, last),
+          1 / cuts,
+          false,
+        );
+      }
+      out.set(session.finish(), start);
     }
     for (let i = 0; i < n; i++) out[i] /= cuts;
     return out;
   },
 });
-
-/**
- * Adds weight 1/cuts × the surprisal of each projected value's bin (PyOD's lookup, edgesBelow)
- * to out; the histogram's edges start at edges[edgeAt], its surprisals at surprisal[binAt].
- */
-function addSurprisal(
-  edges: Float64Array,
-  edgeAt: number,
-  bins: number,
-  surprisal: Float64Array,
-  binAt: number,
-  cuts: number,
-  projected: Float64Array,
-  out: Float64Array,
-): void {
-  const weight = 1 / cuts;
-  const toBin = bins / (edges[edgeAt + bins] - edges[edgeAt]);
-  for (let i = 0; i < projected.length; i++) {
-    const bin = edgesBelow(edges, edgeAt, bins, toBin, projected[i]);
-    out[i] += weight * surprisal[binAt + bin];
-  }
-}
-
-/**
- * Every row projected on projection c (its `used` features and weights), from the data stored
- * column by column, so that each feature's values are read in one contiguous pass. Returns the
- * projections' range.
- */
-function project(
-  columns: Float64Array,
-  n: number,
-  features: Int32Array,
-  weights: Float64Array,
-  c: number,
-  used: number,
-  out: Float64Array,
-): { lo: number; hi: number } {
-  out.fill(0);
-  const last = (c + 1) * used - 1;
-  for (let u = c * used; u < last; u++) {
-    const w = weights[u];
-    const at = features[u] * n;
-    for (let i = 0; i < n; i++) out[i] += w * columns[at + i];
-  }
-  // The last feature's pass also finds the range.
-  const w = weights[last];
-  const at = features[last] * n;
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const v = out[i] + w * columns[at + i];
-    out[i] = v;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return { lo, hi };
-}
-
-/**
- * PyOD's bin lookup, `searchsorted(edges[:bins − 1], v, "left")`: how many of a histogram's first
- * bins − 1 edges (at edges[from..]) are strictly below v. Guessed from v's position in the range
- * (`toBin` = bins / range), then moved to the exact edge.
- */
-function edgesBelow(
-  edges: Float64Array,
-  from: number,
-  bins: number,
-  toBin: number,
-  v: number,
-): number {
-  const last = bins - 1;
-  const x = (v - edges[from]) * toBin;
-  let g: number;
-  if (!(x > 0)) g = 0;
-  else if (x >= last) g = last;
-  else {
-    g = x | 0; // the ceiling, by truncation of a positive value
-    if (g < x) g++;
-  }
-  while (g > 0 && edges[from + g - 1] >= v) g--;
-  while (g < last && edges[from + g] < v) g++;
-  return g;
-}
 
 /**
  * NumPy's `histogram(values, bins)`: equal-width bins over [min, max] with edges from
@@ -233,7 +163,6 @@ function edgesBelow(
 export function histogram(
   values: Float64Array,
   bins: number,
-  binOf?: Int32Array,
 ): { counts: Float64Array; edges: Float64Array } {
   let lo = Infinity;
   let hi = -Infinity;
@@ -242,19 +171,6 @@ export function histogram(
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  return histogramOfRange(values, bins, lo, hi, binOf);
-}
-
-/** `histogram` when the values' min and max are already known. */
-function histogramOfRange(
-  values: Float64Array,
-  bins: number,
-  min: number,
-  max: number,
-  binOf?: Int32Array,
-): { counts: Float64Array; edges: Float64Array } {
-  let lo = min;
-  let hi = max;
   if (lo === hi) {
     lo -= 0.5;
     hi += 0.5;
@@ -274,7 +190,6 @@ function histogramOfRange(
     if (v < edges[b]) b--;
     else if (b < bins - 1 && v >= edges[b + 1]) b++;
     counts[b]++;
-    if (binOf !== undefined) binOf[i] = b;
   }
   return { counts, edges };
 }
