@@ -92,3 +92,23 @@ test('loda with nBins "auto" picks a bin count per projection', () => {
   }
   assert.deepEqual(Array.from(score(m, X)), Array.from(m.trainingScores));
 });
+
+test("loda's kernel histograms are NumPy's: the JavaScript histogram of the same projections", () => {
+  const X = matrix(300, 9, gaussian(300, 9, 5));
+  const m = fit("loda", X, { nRandomCuts: 4, nBins: 7 });
+  const s = m.state as LodaState;
+  for (let c = 0; c < 4; c++) {
+    const projected = new Float64Array(300);
+    for (let i = 0; i < 300; i++) {
+      let sum = 0;
+      for (let u = c * 3; u < c * 3 + 3; u++) sum += s.weights[u] * X.data[i * 9 + s.features[u]];
+      projected[i] = sum;
+    }
+    const { counts, edges } = histogram(projected, 7);
+    assert.deepEqual(Array.from(s.edges.subarray(c * 8, c * 8 + 8)), Array.from(edges));
+    const total = counts.reduce((a, b) => a + (b + 1e-12), 0);
+    counts.forEach((k, b) =>
+      assert.equal(s.surprisal[c * 7 + b], -Math.log((k + 1e-12) / total), `cut ${c} bin ${b}`),
+    );
+  }
+});
