@@ -553,3 +553,196 @@ export function rbfFromDots(dots: usize, n: i32, k: i32, aSq: usize, bSq: usize,
     }
   }
 }
+
+
+// QMCD's wrap-around discrepancy kernel, Π_k (3/2 − |a| + a²) with a = x_k − y_k, summed over
+// reference rows. Each row is compared with 4 reference rows at once, two features per lane
+// pair: 8 independent product chains, so the multiplications' latency overlaps.
+
+// @ts-ignore: decorator
+@inline
+function wrapFactor(x: v128, y: v128): v128 {
+  const a = f64x2.sub(x, y);
+  return f64x2.add(f64x2.sub(f64x2.splat(1.5), f64x2.abs(a)), f64x2.mul(a, a));
+}
+
+// @ts-ignore: decorator
+@inline
+function wrapFactorScalar(x: f64, y: f64): f64 {
+  const a = x - y;
+  return 1.5 - abs(a) + a * a;
+}
+
+function wrapKernel(x: usize, y: usize, d: i32): f64 {
+  let p = f64x2.splat(1);
+  const even = <usize>(d & ~1) << 3;
+  for (let o: usize = 0; o < even; o += 16) p = f64x2.mul(p, wrapFactor(v128.load(x + o), v128.load(y + o)));
+  let r = f64x2.extract_lane(p, 0) * f64x2.extract_lane(p, 1);
+  if (d & 1) r *= wrapFactorScalar(load<f64>(x + even), load<f64>(y + even));
+  return r;
+}
+
+// Kernels of row x with the 4 consecutive reference rows at y (row stride rowBytes), into out[0..3].
+// @ts-ignore: decorator
+@inline
+function wrapKernel4(x: usize, y: usize, rowBytes: usize, d: i32, out: usize): void {
+  let p0 = f64x2.splat(1), p1 = f64x2.splat(1), p2 = f64x2.splat(1), p3 = f64x2.splat(1);
+  const y1 = y + rowBytes, y2 = y1 + rowBytes, y3 = y2 + rowBytes;
+  const even = <usize>(d & ~1) << 3;
+  for (let o: usize = 0; o < even; o += 16) {
+    const v = v128.load(x + o);
+    p0 = f64x2.mul(p0, wrapFactor(v, v128.load(y + o)));
+    p1 = f64x2.mul(p1, wrapFactor(v, v128.load(y1 + o)));
+    p2 = f64x2.mul(p2, wrapFactor(v, v128.load(y2 + o)));
+    p3 = f64x2.mul(p3, wrapFactor(v, v128.load(y3 + o)));
+  }
+  let r0 = f64x2.extract_lane(p0, 0) * f64x2.extract_lane(p0, 1);
+  let r1 = f64x2.extract_lane(p1, 0) * f64x2.extract_lane(p1, 1);
+  let r2 = f64x2.extract_lane(p2, 0) * f64x2.extract_lane(p2, 1);
+  let r3 = f64x2.extract_lane(p3, 0) * f64x2.extract_lane(p3, 1);
+  if (d & 1) {
+    const v = load<f64>(x + even);
+    r0 *= wrapFactorScalar(v, load<f64>(y + even));
+    r1 *= wrapFactorScalar(v, load<f64>(y1 + even));
+    r2 *= wrapFactorScalar(v, load<f64>(y2 + even));
+    r3 *= wrapFactorScalar(v, load<f64>(y3 + even));
+  }
+  store<f64>(out, r0);
+  store<f64>(out, r1, 8);
+  store<f64>(out, r2, 16);
+  store<f64>(out, r3, 24);
+}
+
+// out[i] = Σ_j kernel(rows_i, ref_j) for m rows against n reference rows (d features each);
+// scratch holds 4 doubles.
+export function wrapAroundSums(rows: usize, m: i32, ref: usize, n: i32, d: i32, out: usize, scratch: usize): void {
+  const rowBytes = <usize>d << 3;
+  for (let i = 0; i < m; i++) {
+    const x = rows + <usize>i * rowBytes;
+    let sum: f64 = 0;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      wrapKernel4(x, ref + <usize>j * rowBytes, rowBytes, d, scratch);
+      sum += load<f64>(scratch) + load<f64>(scratch, 8) + load<f64>(scratch, 16) + load<f64>(scratch, 24);
+    }
+    for (; j < n; j++) sum += wrapKernel(x, ref + <usize>j * rowBytes, d);
+    store<f64>(out + (<usize>i << 3), sum);
+  }
+}
+
+// The same sums of the n reference rows against themselves, each pair's kernel computed once
+// (it is symmetric) and added to both rows; out must hold each row's own kernel, (3/2)^d, on entry.
+export function wrapAroundSelfSums(ref: usize, n: i32, d: i32, out: usize, scratch: usize): void {
+  const rowBytes = <usize>d << 3;
+  for (let i = 0; i < n; i++) {
+    const x = ref + <usize>i * rowBytes;
+    let own: f64 = 0;
+    let j = i + 1;
+    for (; j + 4 <= n; j += 4) {
+      wrapKernel4(x, ref + <usize>j * rowBytes, rowBytes, d, scratch);
+      const k0 = load<f64>(scratch), k1 = load<f64>(scratch, 8), k2 = load<f64>(scratch, 16), k3 = load<f64>(scratch, 24);
+      own += k0 + k1 + k2 + k3;
+      const at = out + (<usize>j << 3);
+      store<f64>(at, load<f64>(at) + k0);
+      store<f64>(at, load<f64>(at, 8) + k1, 8);
+      store<f64>(at, load<f64>(at, 16) + k2, 16);
+      store<f64>(at, load<f64>(at, 24) + k3, 24);
+    }
+    for (; j < n; j++) {
+      const k = wrapKernel(x, ref + <usize>j * rowBytes, d);
+      own += k;
+      const at = out + (<usize>j << 3);
+      store<f64>(at, load<f64>(at) + k);
+    }
+    const at = out + (<usize>i << 3);
+    store<f64>(at, load<f64>(at) + own);
+  }
+}
+
+// LODA (src/detectors/loda.ts). The data are stored column by column (feature j's n values at
+// columns + j·n·8), so a projection on a few features reads a few contiguous columns.
+
+// out[i] = Σ_u weights[u]·column(features[u])[i], summed over u in order (the same sum for every
+// row, two rows per instruction); range[0], range[1] = min and max of out.
+export function lodaProject(columns: usize, n: i32, features: usize, weights: usize, used: i32, out: usize, range: usize): void {
+  const nn = <usize>n;
+  const pairs = nn & ~(<usize>1);
+  for (let o: usize = 0; o < nn << 3; o += 8) store<f64>(out + o, 0);
+  for (let u = 0; u < used; u++) {
+    const w = load<f64>(weights + (<usize>u << 3));
+    const col = columns + ((<usize>load<i32>(features + (<usize>u << 2)) * nn) << 3);
+    const wv = f64x2.splat(w);
+    for (let o: usize = 0; o < pairs << 3; o += 16) v128.store(out + o, f64x2.add(v128.load(out + o), f64x2.mul(wv, v128.load(col + o))));
+    if (nn & 1) {
+      const o = pairs << 3;
+      store<f64>(out + o, load<f64>(out + o) + w * load<f64>(col + o));
+    }
+  }
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let o: usize = 0; o < nn << 3; o += 8) {
+    const v = load<f64>(out + o);
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  store<f64>(range, lo);
+  store<f64>(range, hi, 8);
+}
+
+// NumPy's histogram of the n values in [lo, hi] (hi > lo): edges b·step + lo, the last exactly
+// hi, written to edges (bins + 1); counts per bin (f64) and each value's bin (i32 at binOf).
+export function lodaHistogram(values: usize, n: i32, lo: f64, hi: f64, bins: i32, edges: usize, counts: usize, binOf: usize): void {
+  const step = (hi - lo) / <f64>bins;
+  for (let b = 0; b < bins; b++) {
+    store<f64>(edges + (<usize>b << 3), <f64>b * step + lo);
+    store<f64>(counts + (<usize>b << 3), 0);
+  }
+  store<f64>(edges + (<usize>bins << 3), hi);
+  const toBin = <f64>bins / (hi - lo);
+  for (let i = 0; i < n; i++) {
+    const v = load<f64>(values + (<usize>i << 3));
+    let b = <i32>((v - lo) * toBin);
+    if (b >= bins) b = bins - 1;
+    if (v < load<f64>(edges + (<usize>b << 3))) b--;
+    else if (b < bins - 1 && v >= load<f64>(edges + (<usize>(b + 1) << 3))) b++;
+    const c = counts + (<usize>b << 3);
+    store<f64>(c, load<f64>(c) + 1);
+    store<i32>(binOf + (<usize>i << 2), b);
+  }
+}
+
+// PyOD's lookup of a value: how many of the first bins − 1 edges are strictly below it.
+// @ts-ignore: decorator
+@inline
+function lodaEdgesBelow(edges: usize, bins: i32, toBin: f64, v: f64): i32 {
+  const last = bins - 1;
+  const x = (v - load<f64>(edges)) * toBin;
+  let g: i32;
+  if (!(x > 0)) g = 0;
+  else if (x >= <f64>last) g = last;
+  else {
+    g = <i32>x;
+    if (<f64>g < x) g++;
+  }
+  while (g > 0 && load<f64>(edges + (<usize>(g - 1) << 3)) >= v) g--;
+  while (g < last && load<f64>(edges + (<usize>g << 3)) < v) g++;
+  return g;
+}
+
+// out[i] += weight · surprisal[bin of values[i]], by PyOD's lookup; with binOf (non-zero) the
+// values are the histogram's own and their lookup follows from their bins.
+export function lodaAddSurprisal(values: usize, n: i32, edges: usize, bins: i32, surprisal: usize, weight: f64, binOf: usize, out: usize): void {
+  const toBin = <f64>bins / (load<f64>(edges + (<usize>bins << 3)) - load<f64>(edges));
+  for (let i = 0; i < n; i++) {
+    const v = load<f64>(values + (<usize>i << 3));
+    let bin: i32;
+    if (binOf != 0) {
+      const b = load<i32>(binOf + (<usize>i << 2));
+      bin = v == load<f64>(edges + (<usize>b << 3)) ? b : min(b + 1, bins - 1);
+    } else {
+      bin = lodaEdgesBelow(edges, bins, toBin, v);
+    }
+    const o = out + (<usize>i << 3);
+    store<f64>(o, load<f64>(o) + weight * load<f64>(surprisal + (<usize>bin << 3)));
+  }
+}

@@ -11,6 +11,7 @@ import {
   quantile,
   rankAverage,
   skewness,
+  kurtosis,
 } from "./stats.js";
 
 // Expected values computed with NumPy 2 / SciPy 1.17.
@@ -43,6 +44,13 @@ test("skewness is SciPy's biased estimator, NaN for constant data", () => {
   assert.ok(Math.abs(skewness([1, 2, 3, 10]) - 1.0182337649086284) < 1e-15);
   assert.ok(Number.isNaN(skewness([4, 4, 4])));
   assert.equal(skewness([1, 2, 3]), 0);
+});
+
+test("kurtosis is SciPy's biased Fisher estimator, NaN for constant data", () => {
+  // [0, 0, 0, 0, 1]: m2 = 0.16, m4 = 0.0832, m4 / m2² = 3.25.
+  assert.ok(Math.abs(kurtosis([0, 0, 0, 0, 1]) - 0.25) < 1e-14);
+  assert.ok(Math.abs(kurtosis([1, 2, 3, 10]) - -0.7696000000000001) < 1e-14);
+  assert.ok(Number.isNaN(kurtosis([4, 4, 4])));
 });
 
 test("rankAverage gives ties their average rank (scipy.stats.rankdata)", () => {

@@ -140,6 +140,27 @@ export function skewness(values: ArrayLike<number>): number {
 }
 
 /**
+ * Excess kurtosis as `scipy.stats.kurtosis(a, fisher=True, bias=True)`: m4 / m2² − 3 with
+ * central moments; NaN when the data are constant to within float resolution (as skewness).
+ */
+export function kurtosis(values: ArrayLike<number>): number {
+  const n = values.length;
+  const m = mean(values);
+  let m2 = 0;
+  let m4 = 0;
+  for (let i = 0; i < n; i++) {
+    const d2 = (values[i] - m) ** 2;
+    m2 += d2;
+    m4 += d2 * d2;
+  }
+  m2 /= n;
+  m4 /= n;
+  const resolution = 1e-15; // np.finfo(float64).resolution
+  if (m2 <= (resolution * m) ** 2) return NaN;
+  return m4 / (m2 * m2) - 3;
+}
+
+/**
  * 1-based ranks with ties given their average rank (`scipy.stats.rankdata(method="average")`).
  * O(n log n) with a typed-array sort and binary searches, no comparator callbacks.
  */

@@ -84,6 +84,45 @@ interface KernelExports {
     topI: number,
     sizes: number,
   ): void;
+  wrapAroundSums(
+    rows: number,
+    m: number,
+    ref: number,
+    n: number,
+    d: number,
+    out: number,
+    scratch: number,
+  ): void;
+  wrapAroundSelfSums(ref: number, n: number, d: number, out: number, scratch: number): void;
+  lodaProject(
+    columns: number,
+    n: number,
+    features: number,
+    weights: number,
+    used: number,
+    out: number,
+    range: number,
+  ): void;
+  lodaHistogram(
+    values: number,
+    n: number,
+    lo: number,
+    hi: number,
+    bins: number,
+    edges: number,
+    counts: number,
+    binOf: number,
+  ): void;
+  lodaAddSurprisal(
+    values: number,
+    n: number,
+    edges: number,
+    bins: number,
+    surprisal: number,
+    weight: number,
+    binOf: number,
+    out: number,
+  ): void;
 }
 
 const WASM_FILE = new URL("../kernels.wasm", import.meta.url);
@@ -521,4 +560,165 @@ export function bruteForceSearchWasm(
     );
   }
   release();
+}
+
+/**
+ * QMCD's wrap-around kernel sums (assembly/kernels.ts): out[i] = Σ_j Π_k (3/2 − |a| + a²),
+ * a = rows_ik − ref_jk, for m rows against n reference rows. The reference rows are copied in
+ * whole, the rows in chunks.
+ */
+export function wrapAroundSumsWasm(
+  rows: Float64Array,
+  m: number,
+  ref: Float64Array,
+  n: number,
+  d: number,
+): Float64Array {
+  const w = load();
+  const out = new Float64Array(m);
+  const rowsPerChunk = Math.max(1, Math.min(m, Math.floor(CHUNK_DOUBLES / Math.max(1, d + 1))));
+  const layout = new Layout(w);
+  const scratchAt = layout.take(32);
+  const refAt = layout.f64(ref.subarray(0, n * d));
+  const rowsAt = layout.take(rowsPerChunk * d * 8);
+  const outAt = layout.take(rowsPerChunk * 8);
+  layout.commit();
+  for (let start = 0; start < m; start += rowsPerChunk) {
+    const count = Math.min(rowsPerChunk, m - start);
+    new Float64Array(w.memory.buffer, rowsAt, count * d).set(
+      rows.subarray(start * d, (start + count) * d),
+    );
+    w.wrapAroundSums(rowsAt, count, refAt, n, d, outAt, scratchAt);
+    out.set(new Float64Array(w.memory.buffer, outAt, count), start);
+  }
+  release();
+  return out;
+}
+
+/**
+ * The same sums of n reference rows against themselves, each pair computed once; `own` is a
+ * row's kernel with itself, (3/2)^d.
+ */
+export function wrapAroundSelfSumsWasm(
+  ref: Float64Array,
+  n: number,
+  d: number,
+  own: number,
+): Float64Array {
+  const w = load();
+  const layout = new Layout(w);
+  const scratchAt = layout.take(32);
+  const refAt = layout.f64(ref.subarray(0, n * d));
+  const outAt = layout.f64(new Float64Array(n).fill(own));
+  w.wrapAroundSelfSums(refAt, n, d, outAt, scratchAt);
+  const out = new Float64Array(w.memory.buffer, outAt, n).slice();
+  release();
+  return out;
+}
+
+/**
+ * LODA's kernels (assembly/kernels.ts) on one copy of the data in kernel memory, stored column
+ * by column: project on a projection, bin the projections, add bin surprisals to each row's
+ * score. Valid until `finish`; no other kernel may run in between (the calls are synchronous).
+ */
+export interface LodaSession {
+  /** Projects every row on projection c; returns the projections' range. */
+  project(c: number): { lo: number; hi: number };
+  /** The last projection (a copy). */
+  projected(): Float64Array;
+  /** NumPy's histogram of the last projection over [lo, hi], hi > lo; remembers each row's bin. */
+  histogram(lo: number, hi: number, bins: number): { counts: Float64Array; edges: Float64Array };
+  /**
+   * Adds weight × the surprisal of each row's bin under PyOD's lookup; `ownBins` when the
+   * histogram was made from these very projections (its bins then give the lookup).
+   */
+  addSurprisal(
+    edges: Float64Array,
+    surprisal: Float64Array,
+    weight: number,
+    ownBins: boolean,
+  ): void;
+  /** The accumulated scores; releases the memory. */
+  finish(): Float64Array;
+}
+
+export function lodaSession(
+  data: Float64Array,
+  n: number,
+  d: number,
+  features: Int32Array,
+  weights: Float64Array,
+  used: number,
+  maxBins: number,
+): LodaSession {
+  const w = load();
+  const layout = new Layout(w);
+  const columnsAt = layout.take(n * d * 8);
+  const featuresAt = layout.i32(features);
+  const weightsAt = layout.f64(weights);
+  const projectedAt = layout.take(n * 8);
+  const outAt = layout.take(n * 8);
+  const binOfAt = layout.take(n * 4);
+  const rangeAt = layout.take(16);
+  const edgesAt = layout.take((maxBins + 1) * 8);
+  const countsAt = layout.take(maxBins * 8);
+  const surprisalAt = layout.take(maxBins * 8);
+  layout.commit();
+  // Column-major copy, in blocks so reads and writes stay within a few cache lines.
+  const columns = new Float64Array(w.memory.buffer, columnsAt, n * d);
+  const B = 32;
+  for (let i0 = 0; i0 < n; i0 += B) {
+    const i1 = Math.min(n, i0 + B);
+    for (let j = 0; j < d; j++) for (let i = i0; i < i1; i++) columns[j * n + i] = data[i * d + j];
+  }
+  new Float64Array(w.memory.buffer, outAt, n).fill(0);
+  let bins = 0;
+  return {
+    project(c) {
+      w.lodaProject(
+        columnsAt,
+        n,
+        featuresAt + c * used * 4,
+        weightsAt + c * used * 8,
+        used,
+        projectedAt,
+        rangeAt,
+      );
+      const range = new Float64Array(w.memory.buffer, rangeAt, 2);
+      return { lo: range[0], hi: range[1] };
+    },
+    projected() {
+      return new Float64Array(w.memory.buffer, projectedAt, n).slice();
+    },
+    histogram(lo, hi, count) {
+      bins = count;
+      w.lodaHistogram(projectedAt, n, lo, hi, count, edgesAt, countsAt, binOfAt);
+      return {
+        counts: new Float64Array(w.memory.buffer, countsAt, count).slice(),
+        edges: new Float64Array(w.memory.buffer, edgesAt, count + 1).slice(),
+      };
+    },
+    addSurprisal(edges, surprisal, weight, ownBins) {
+      const count = surprisal.length;
+      new Float64Array(w.memory.buffer, edgesAt, count + 1).set(edges);
+      new Float64Array(w.memory.buffer, surprisalAt, count).set(surprisal);
+      if (ownBins && count !== bins)
+        throw new RangeError("lodaSession: bins differ from the histogram's");
+      w.lodaAddSurprisal(
+        projectedAt,
+        n,
+        edgesAt,
+        count,
+        surprisalAt,
+        weight,
+        ownBins ? binOfAt : 0,
+        outAt,
+      );
+    },
+    finish() {
+      const out = new Float64Array(w.memory.buffer, outAt, n).slice();
+      release();
+      return out;
+    },
+  };
 }

@@ -67,6 +67,18 @@ export interface DetectorDefinition<P extends AnyParamsSchema, S> {
   selfNeighbours?(rows: number, params: z.output<P>): number;
   fitFromNeighbours?(X: Matrix, params: z.output<P>, nn: Neighbours): FitResult<S>;
   /**
+   * Present on detectors with their own labelling rule: the score above which a row is an
+   * outlier, or undefined to use the contamination quantile of the training scores (PyOD's
+   * rule, model.ts) as every other detector.
+   */
+  labelThreshold?(params: z.output<P>): number | undefined;
+  /**
+   * Present where PyOD scores new rows in a batch-dependent way that `score` deliberately does
+   * not (a row's score there depends on the rest of its batch): PyOD's scoring of a batch from
+   * a fitted state, for parity checks only (src/eval/pooled.ts, mode "replay"). Never used to score.
+   */
+  pyodBatchScore?(state: S, X: Matrix, params: z.output<P>): Float64Array;
+  /**
    * From how many rows fitting and scoring on the worker pool pays off (parallel.ts; default
    * 200,000). Detectors that cost microseconds or more per row (neighbour searches) set it lower.
    */

@@ -21,7 +21,10 @@ export interface Model {
   readonly state: unknown;
   /** Scores of the training rows as the detector defines them (PyOD's `decision_scores_`). */
   readonly trainingScores: Float64Array;
-  /** Rows scoring above this are outliers: the (1 − contamination) percentile of training scores. */
+  /**
+   * Rows scoring above this are outliers: the (1 − contamination) percentile of training scores,
+   * or the detector's own rule (`labelThreshold`).
+   */
   readonly threshold: number;
 }
 
@@ -47,7 +50,10 @@ export function prepareFit(
   return { def, params };
 }
 
-/** A model from its parts: the threshold follows from the training scores. */
+/**
+ * A model from its parts: the threshold is the detector's own labelling rule where it has one,
+ * else it follows from the training scores.
+ */
 export function finishModel(
   detector: string,
   params: Record<string, unknown>,
@@ -55,7 +61,9 @@ export function finishModel(
   state: unknown,
   trainingScores: Float64Array,
 ): Model {
-  const threshold = thresholdFromScores(trainingScores, params.contamination as number);
+  const threshold =
+    getDetector(detector).labelThreshold?.(params) ??
+    thresholdFromScores(trainingScores, params.contamination as number);
   return { detector, params, nFeatures, state, trainingScores, threshold };
 }
 

@@ -6,6 +6,7 @@ import { ParamError } from "../core/errors.js";
 import type { AnyDetector } from "./contract.js";
 import { abod } from "./abod.js";
 import { cblof } from "./cblof.js";
+import { cd } from "./cd.js";
 import { cof } from "./cof.js";
 import { copod } from "./copod.js";
 import { ecod } from "./ecod.js";
@@ -14,12 +15,16 @@ import { hbos } from "./hbos.js";
 import { iforest } from "./iforest.js";
 import { inne } from "./inne.js";
 import { kde } from "./kde.js";
+import { kmeansdist } from "./kmeansdist.js";
 import { knn } from "./knn.js";
 import { lmdd } from "./lmdd.js";
 import { lof } from "./lof.js";
+import { loda } from "./loda.js";
 import { mcd } from "./mcd.js";
 import { ocsvm } from "./ocsvm.js";
 import { pca } from "./pca.js";
+import { qmcd } from "./qmcd.js";
+import { rod } from "./rod.js";
 import { sgdocsvm } from "./sgdocsvm.js";
 import { sod } from "./sod.js";
 
@@ -42,6 +47,11 @@ const detectors: readonly AnyDetector[] = [
   lmdd,
   ocsvm,
   sgdocsvm,
+  qmcd,
+  loda,
+  cd,
+  kmeansdist,
+  rod,
 ];
 const byName = new Map(detectors.map((d) => [d.name, d]));
 

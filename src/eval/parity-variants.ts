@@ -17,10 +17,12 @@ export interface Variant {
   /**
    * How PyOD scores new rows when that depends on the batch: "pooled" = refit on train + test
    * and read the test rows' scores (ECOD, COPOD); "batch" = the test rows scored among
-   * themselves alone, as if they were the training set (COF, SOD). Ours score each row
-   * against the training data only; parity replays PyOD's way to show a gap is this alone.
+   * themselves alone, as if they were the training set (COF, SOD); "replay" = the training
+   * model, but statistics of the scored batch itself, replayed by the detector's
+   * `pyodBatchScore` (CD, ROD). Ours score each row against the training data only; parity
+   * replays PyOD's way to show a gap is this alone.
    */
-  readonly pyodScoring?: "pooled" | "batch";
+  readonly pyodScoring?: "pooled" | "batch" | "replay";
   /**
    * The detector replays PyOD's random stream (scikit-learn's shuffles from random_state), so
    * the run with PyOD's seed is compared, not the mean over other seeds (sgdocsvm: its ROC AUC
@@ -178,5 +180,33 @@ export const VARIANTS: readonly Variant[] = [
     pyod: "sgdocsvm",
     tolerance: 0.005,
     replaysSeed: true,
+  },
+  {
+    label: "qmcd",
+    detector: "qmcd",
+    params: {},
+    pyod: "qmcd",
+    tolerance: 0.01,
+    fixture: "qmcd",
+    testFixture: true,
+  },
+  { label: "loda", detector: "loda", params: {}, pyod: "LODA", tolerance: 0.05 },
+  {
+    label: "cd",
+    detector: "cd",
+    params: {},
+    pyod: "CD",
+    tolerance: 0.01,
+    fixture: "cd",
+    testFixture: true,
+    pyodScoring: "replay",
+  },
+  {
+    label: "rod",
+    detector: "rod",
+    params: {},
+    pyod: "ROD",
+    tolerance: 0.01,
+    pyodScoring: "replay",
   },
 ];

@@ -1,0 +1,475 @@
+/**
+ * Rotation-based Outlier Detection (Almardeny, Boujnah & Cleary 2020), as PyOD's ROD.
+ *
+ * In three dimensions: the geometric (L1) median m of the distinct training rows (Vardi & Zhang's
+ * modified Weiszfeld iteration from their mean, until a step moves less than 1e-5). Each row x
+ * has an offset v = x − m and an angle θ = arccos(v·m / (‖v‖·‖m‖)) to the median's direction.
+ * Angles up to 90° are min–max scaled into [0.001, 0.955] and larger ones into
+ * [90° + 0.001, 2.186] rad, each group's scaler fitted on the training angles together with its
+ * two range ends (so a group's range never collapses). The rotation cost is the volume term
+ * ‖v‖³·cos(γ)·sin²(γ) of the scaled angle γ; a row's score is its cost's modified z-score,
+ * 0.6745·|cost − median| / MAD, with the training costs' median and MAD. A row on the median
+ * (‖v‖ = 0) costs 0 and takes no part in the scalers; a median at the origin (no direction)
+ * gives every row the angle 90°.
+ *
+ * More than three features: features are robust-scaled (scikit-learn's RobustScaler: minus the
+ * median, over the interquartile range, a zero range counting as 1), every 3-feature subspace
+ * (all C(d, 3), in itertools.combinations order) is scored as above, each subspace's scores
+ * squashed by a sigmoid after NumPy's nan_to_num (NaN → 0, ∞ → the largest double, as PyOD), and
+ * a row's score is their mean. Fewer than three features are padded with zero columns; exactly
+ * three are neither padded nor scaled, and their scores are not squashed.
+ *
+ * Where ours differ from PyOD, on purpose:
+ * - PyOD divides new rows' deviations by the MAD of the batch being scored (it recomputes
+ *   `median(diff)` on every call), so a row's score depends on its batch; ours divide by the
+ *   training MAD, which is what PyOD's training scores use. `pyodBatchScore` replays PyOD's way
+ *   for parity (src/eval/pooled.ts).
+ * - With exactly three features, a zero MAD gives PyOD infinite or NaN scores; ours apply the
+ *   same nan_to_num PyOD applies to every subspace when there are more features.
+ * - PyOD's median iteration has no limit; ours stops after 100,000 steps.
+ * - PyOD's `parallel_execution` is not a param: it changes the speed only.
+ * The cost is C(d, 3) subspaces × rows (each a median iteration and a pass over the rows): 1,330
+ * subspaces for 21 features, 161,700 for 100.
+ */
+import { z } from "zod";
+import { baseParams, defineDetector, f64 } from "./contract.js";
+import type { Matrix } from "../core/matrix.js";
+import { percentile, quantile } from "../core/stats.js";
+
+/** Modified z-score factor (Iglewicz & Hoaglin: 0.6745 ≈ Φ⁻¹(3/4)), PyOD's constant. */
+const Z_FACTOR = 0.6745;
+/** The median iteration stops when a step moves less than this (PyOD's eps). */
+const MEDIAN_TOLERANCE = 1e-5;
+const MEDIAN_MAX_STEPS = 100_000;
+const RIGHT = Math.PI / 2;
+/** Scaled ranges of the two angle groups (PyOD's scale_angles). */
+const ACUTE_LOW = 0.001;
+const ACUTE_HIGH = 0.955;
+const OBTUSE_LOW = RIGHT + 0.001;
+const OBTUSE_HIGH = 2.186;
+
+export const rodParams = baseParams;
+
+interface RodState {
+  /** RobustScaler centre and scale per feature; empty with three features or fewer. */
+  readonly center: Float64Array;
+  readonly scale: Float64Array;
+  /** Per subspace, in combinations order: the geometric median (3 values each). */
+  readonly medians: Float64Array;
+  /** Per subspace: the training costs' median and MAD (median |cost − median|). */
+  readonly costMedian: Float64Array;
+  readonly costMad: Float64Array;
+  /** Per subspace: scaled angle = angle · scale + shift, for acute and obtuse angles. */
+  readonly acuteScale: Float64Array;
+  readonly acuteShift: Float64Array;
+  readonly obtuseScale: Float64Array;
+  readonly obtuseShift: Float64Array;
+}
+
+export const rod = defineDetector({
+  name: "rod",
+  summary:
+    "Rotation-based: modified z-scores of rotation costs about the geometric median, averaged over all 3-feature subspaces.",
+  reference: "Almardeny, Boujnah & Cleary 2020; PyOD ROD",
+  deterministic: true,
+  params: rodParams,
+  state: z.object({
+    center: f64,
+    scale: f64,
+    medians: f64,
+    costMedian: f64,
+    costMad: f64,
+    acuteScale: f64,
+    acuteShift: f64,
+    obtuseScale: f64,
+    obtuseShift: f64,
+  }),
+  checkState(s: RodState, d: number) {
+    if (s.center.length !== s.scale.length) return "scaler centre and scale differ in length";
+    if (d > 3 ? s.center.length !== d : s.center.length !== 0)
+      return "scaler does not match the features";
+    const count = subspaceCount(Math.max(d, 3));
+    const perSubspace = [
+      s.costMedian,
+      s.costMad,
+      s.acuteScale,
+      s.acuteShift,
+      s.obtuseScale,
+      s.obtuseShift,
+    ];
+    if (s.medians.length !== 3 * count || perSubspace.some((a) => a.length !== count))
+      return `expected ${count} subspaces`;
+    return undefined;
+  },
+  fit(X) {
+    const scaler = X.cols > 3 ? robustScaler(X) : undefined;
+    const columns = prepareColumns(X, scaler);
+    const n = X.rows;
+    const count = subspaceCount(columns.length);
+    const state: RodState = {
+      center: scaler?.center ?? new Float64Array(0),
+      scale: scaler?.scale ?? new Float64Array(0),
+      medians: new Float64Array(3 * count),
+      costMedian: new Float64Array(count),
+      costMad: new Float64Array(count),
+      acuteScale: new Float64Array(count),
+      acuteShift: new Float64Array(count),
+      obtuseScale: new Float64Array(count),
+      obtuseShift: new Float64Array(count),
+    };
+    const work = new Workspace(n);
+    const ranks = columns.map(denseRanks);
+    const total = new Float64Array(n);
+    let s = 0;
+    forEachSubspace(columns.length, (a, b, c) => {
+      const xs = columns[a];
+      const ys = columns[b];
+      const zs = columns[c];
+      const m = geometricMedian(xs, ys, zs, ranks[a], ranks[b], ranks[c], work);
+      state.medians.set(m, 3 * s);
+      offsetsAndAngles(xs, ys, zs, m, work);
+      fitAngleScalers(work, n, state, s);
+      costs(work, n, state, s);
+      state.costMedian[s] = quantile(work.cost, 0.5);
+      for (let i = 0; i < n; i++) work.deviation[i] = Math.abs(work.cost[i] - state.costMedian[s]);
+      state.costMad[s] = quantile(work.deviation, 0.5);
+      addScores(work.deviation, n, state.costMad[s], columns.length > 3, total);
+      s++;
+    });
+    if (count > 1) for (let i = 0; i < n; i++) total[i] /= count;
+    return { state, trainingScores: total };
+  },
+  score(state, X) {
+    return scoreRows(state, X, false);
+  },
+  pyodBatchScore(state, X) {
+    return scoreRows(state, X, true);
+  },
+});
+
+/**
+ * Scores rows with a fitted state. `batchMad` replays PyOD: each subspace's MAD from the scored
+ * rows' own deviations instead of the training MAD.
+ */
+function scoreRows(state: RodState, X: Matrix, batchMad: boolean): Float64Array {
+  const n = X.rows;
+  const scaler = state.center.length > 0 ? { center: state.center, scale: state.scale } : undefined;
+  const columns = prepareColumns(X, scaler);
+  const count = state.costMedian.length;
+  const work = new Workspace(n);
+  const total = new Float64Array(n);
+  let s = 0;
+  forEachSubspace(columns.length, (a, b, c) => {
+    offsetsAndAngles(columns[a], columns[b], columns[c], state.medians.subarray(3 * s), work);
+    costs(work, n, state, s);
+    const median = state.costMedian[s];
+    for (let i = 0; i < n; i++) work.deviation[i] = Math.abs(work.cost[i] - median);
+    const mad = batchMad ? quantile(work.deviation, 0.5) : state.costMad[s];
+    addScores(work.deviation, n, mad, columns.length > 3, total);
+    s++;
+  });
+  if (count > 1) for (let i = 0; i < n; i++) total[i] /= count;
+  return total;
+}
+
+/** Per-row buffers reused across subspaces. */
+class Workspace {
+  /** ‖x − m‖ per row. */
+  readonly offset: Float64Array;
+  /** Angle to the median's direction per row, NaN where undefined (row on the median). */
+  readonly angle: Float64Array;
+  readonly cost: Float64Array;
+  readonly deviation: Float64Array;
+  /** Distinct rows, 3 coordinates each, for the median. */
+  readonly points: Float64Array;
+  /** Open-addressing table for finding distinct rows: row index + 1, 0 = empty. */
+  readonly table: Int32Array;
+  constructor(n: number) {
+    this.offset = new Float64Array(n);
+    this.angle = new Float64Array(n);
+    this.cost = new Float64Array(n);
+    this.deviation = new Float64Array(n);
+    this.points = new Float64Array(3 * n);
+    let size = 16;
+    while (size < 2 * n) size *= 2;
+    this.table = new Int32Array(size);
+  }
+}
+
+/** C(d, 3). */
+function subspaceCount(d: number): number {
+  return (d * (d - 1) * (d - 2)) / 6;
+}
+
+/** Calls visit(a, b, c) for every a < b < c < d, in itertools.combinations order. */
+function forEachSubspace(d: number, visit: (a: number, b: number, c: number) => void): void {
+  for (let a = 0; a < d; a++)
+    for (let b = a + 1; b < d; b++) for (let c = b + 1; c < d; c++) visit(a, b, c);
+}
+
+/**
+ * The columns ROD works on: robust-scaled when given a scaler (more than three features),
+ * padded with zero columns to three when fewer.
+ */
+function prepareColumns(
+  X: Matrix,
+  scaler: { center: Float64Array; scale: Float64Array } | undefined,
+): Float64Array[] {
+  const { rows: n, cols: d, data } = X;
+  const columns: Float64Array[] = [];
+  for (let j = 0; j < d; j++) {
+    const col = new Float64Array(n);
+    for (let i = 0; i < n; i++) col[i] = data[i * d + j];
+    if (scaler !== undefined) {
+      const c = scaler.center[j];
+      const s = scaler.scale[j];
+      for (let i = 0; i < n; i++) col[i] = (col[i] - c) / s;
+    }
+    columns.push(col);
+  }
+  while (columns.length < 3) columns.push(new Float64Array(n));
+  return columns;
+}
+
+/** scikit-learn's RobustScaler: median and interquartile range (25–75) per feature, 0 → 1. */
+function robustScaler(X: Matrix): { center: Float64Array; scale: Float64Array } {
+  const { rows: n, cols: d, data } = X;
+  const center = new Float64Array(d);
+  const scale = new Float64Array(d);
+  const col = new Float64Array(n);
+  for (let j = 0; j < d; j++) {
+    for (let i = 0; i < n; i++) col[i] = data[i * d + j];
+    center[j] = percentile(col, 50);
+    const range = percentile(col, 75) - percentile(col, 25);
+    scale[j] = range === 0 ? 1 : range;
+  }
+  return { center, scale };
+}
+
+/** Dense ranks of a column's values (equal values, equal ranks): cheap keys for distinct rows. */
+function denseRanks(col: Float64Array): Int32Array {
+  const order = Array.from({ length: col.length }, (_, i) => i).sort((a, b) => col[a] - col[b]);
+  const ranks = new Int32Array(col.length);
+  let rank = 0;
+  for (let k = 0; k < order.length; k++) {
+    if (k > 0 && col[order[k]] !== col[order[k - 1]]) rank++;
+    ranks[order[k]] = rank;
+  }
+  return ranks;
+}
+
+/**
+ * Geometric median of the distinct rows of the subspace (NumPy's `unique(axis=0)`: duplicates
+ * count once), by Vardi & Zhang's modified Weiszfeld iteration from their mean: each step is the
+ * inverse-distance-weighted mean T of the points not at the current estimate y; when η of them
+ * are at y, the step is max(0, 1 − η/r)·T + min(1, η/r)·y with r = ‖(T − y)·Σ 1/D‖. Stops
+ * when a step moves less than 1e-5, or when every point is at the estimate.
+ */
+function geometricMedian(
+  xs: Float64Array,
+  ys: Float64Array,
+  zs: Float64Array,
+  rx: Int32Array,
+  ry: Int32Array,
+  rz: Int32Array,
+  work: Workspace,
+): Float64Array {
+  const m = distinctRows(xs, ys, zs, rx, ry, rz, work);
+  const p = work.points;
+  let gx = 0;
+  let gy = 0;
+  let gz = 0;
+  for (let k = 0; k < m; k++) {
+    gx += p[3 * k];
+    gy += p[3 * k + 1];
+    gz += p[3 * k + 2];
+  }
+  gx /= m;
+  gy /= m;
+  gz /= m;
+  for (let step = 0; step < MEDIAN_MAX_STEPS; step++) {
+    // T = Σ (D⁻¹ / ΣD⁻¹)·p over the points not at the estimate, in one pass as (Σ D⁻¹·p) / ΣD⁻¹.
+    let inverseSum = 0;
+    let atEstimate = 0;
+    let tx = 0;
+    let ty = 0;
+    let tz = 0;
+    for (let k = 0; k < m; k++) {
+      const px = p[3 * k];
+      const py = p[3 * k + 1];
+      const pz = p[3 * k + 2];
+      const dx = px - gx;
+      const dy = py - gy;
+      const dz = pz - gz;
+      const dist = Math.sqrt(dx * dx + dy * dy + dz * dz);
+      if (dist === 0) {
+        atEstimate++;
+        continue;
+      }
+      const w = 1 / dist;
+      inverseSum += w;
+      tx += w * px;
+      ty += w * py;
+      tz += w * pz;
+    }
+    if (atEstimate === m) break;
+    tx /= inverseSum;
+    ty /= inverseSum;
+    tz /= inverseSum;
+    let nx = tx;
+    let ny = ty;
+    let nz = tz;
+    if (atEstimate > 0) {
+      const rx2 = (tx - gx) * inverseSum;
+      const ry2 = (ty - gy) * inverseSum;
+      const rz2 = (tz - gz) * inverseSum;
+      const r = Math.sqrt(rx2 * rx2 + ry2 * ry2 + rz2 * rz2);
+      const rInv = r === 0 ? 0 : atEstimate / r;
+      const keep = Math.max(0, 1 - rInv);
+      const stay = Math.min(1, rInv);
+      nx = keep * tx + stay * gx;
+      ny = keep * ty + stay * gy;
+      nz = keep * tz + stay * gz;
+    }
+    const moved = Math.sqrt((gx - nx) ** 2 + (gy - ny) ** 2 + (gz - nz) ** 2);
+    gx = nx;
+    gy = ny;
+    gz = nz;
+    if (moved < MEDIAN_TOLERANCE) break;
+  }
+  return Float64Array.of(gx, gy, gz);
+}
+
+/**
+ * Copies the distinct rows of the subspace into work.points (first occurrences, in row order)
+ * and returns how many there are. Rows are compared by their values' dense ranks.
+ */
+function distinctRows(
+  xs: Float64Array,
+  ys: Float64Array,
+  zs: Float64Array,
+  rx: Int32Array,
+  ry: Int32Array,
+  rz: Int32Array,
+  work: Workspace,
+): number {
+  const table = work.table;
+  table.fill(0);
+  const mask = table.length - 1;
+  let m = 0;
+  for (let i = 0; i < xs.length; i++) {
+    let h = Math.imul(rx[i], 0x9e3779b1) ^ Math.imul(ry[i] + 0x7f4a7c15, 0x85ebca77);
+    h = Math.imul(h ^ (h >>> 15) ^ Math.imul(rz[i], 0xc2b2ae3d), 0x27d4eb2f);
+    let slot = (h ^ (h >>> 16)) & mask;
+    for (;;) {
+      const held = table[slot];
+      if (held === 0) {
+        table[slot] = i + 1;
+        work.points[3 * m] = xs[i];
+        work.points[3 * m + 1] = ys[i];
+        work.points[3 * m + 2] = zs[i];
+        m++;
+        break;
+      }
+      const j = held - 1;
+      if (rx[j] === rx[i] && ry[j] === ry[i] && rz[j] === rz[i]) break;
+      slot = (slot + 1) & mask;
+    }
+  }
+  return m;
+}
+
+/** Each row's distance to the median and angle to its direction (NaN where undefined). */
+function offsetsAndAngles(
+  xs: Float64Array,
+  ys: Float64Array,
+  zs: Float64Array,
+  m: Float64Array,
+  work: Workspace,
+): void {
+  const [mx, my, mz] = [m[0], m[1], m[2]];
+  const medianNorm = Math.sqrt(mx * mx + my * my + mz * mz);
+  for (let i = 0; i < xs.length; i++) {
+    const vx = xs[i] - mx;
+    const vy = ys[i] - my;
+    const vz = zs[i] - mz;
+    const norm = Math.sqrt(vx * vx + vy * vy + vz * vz);
+    work.offset[i] = norm;
+    if (medianNorm === 0) {
+      // No direction to measure from: every row at 90° (PyOD's fallback).
+      work.angle[i] = RIGHT;
+      continue;
+    }
+    const denominator = norm * medianNorm;
+    if (!(denominator > 0)) {
+      work.angle[i] = NaN;
+      continue;
+    }
+    const cos = (vx * mx + vy * my + vz * mz) / denominator;
+    work.angle[i] = Math.acos(cos < -1 ? -1 : cos > 1 ? 1 : cos);
+  }
+}
+
+/**
+ * Fits subspace s's two angle scalers (scikit-learn's MinMaxScaler) on the defined training
+ * angles of each group plus the group's two range ends.
+ */
+function fitAngleScalers(work: Workspace, n: number, state: RodState, s: number): void {
+  let acuteMin = ACUTE_LOW;
+  let acuteMax = ACUTE_HIGH;
+  let obtuseMin = OBTUSE_LOW;
+  let obtuseMax = OBTUSE_HIGH;
+  for (let i = 0; i < n; i++) {
+    const g = work.angle[i];
+    if (Number.isNaN(g)) continue;
+    if (g <= RIGHT) {
+      if (g < acuteMin) acuteMin = g;
+      if (g > acuteMax) acuteMax = g;
+    } else {
+      if (g < obtuseMin) obtuseMin = g;
+      if (g > obtuseMax) obtuseMax = g;
+    }
+  }
+  state.acuteScale[s] = (ACUTE_HIGH - ACUTE_LOW) / (acuteMax - acuteMin);
+  state.acuteShift[s] = ACUTE_LOW - acuteMin * state.acuteScale[s];
+  state.obtuseScale[s] = (OBTUSE_HIGH - OBTUSE_LOW) / (obtuseMax - obtuseMin);
+  state.obtuseShift[s] = OBTUSE_LOW - obtuseMin * state.obtuseScale[s];
+}
+
+/** Rotation costs ‖v‖³·cos(γ)·sin²(γ) of the scaled angles γ; 0 where the angle is undefined. */
+function costs(work: Workspace, n: number, state: RodState, s: number): void {
+  const a1 = state.acuteScale[s];
+  const b1 = state.acuteShift[s];
+  const a2 = state.obtuseScale[s];
+  const b2 = state.obtuseShift[s];
+  for (let i = 0; i < n; i++) {
+    const g = work.angle[i];
+    if (Number.isNaN(g)) {
+      work.cost[i] = 0;
+      continue;
+    }
+    const scaled = g <= RIGHT ? g * a1 + b1 : g * a2 + b2;
+    const sin = Math.sin(scaled);
+    const v = work.offset[i];
+    work.cost[i] = v * v * v * Math.cos(scaled) * (sin * sin);
+  }
+}
+
+/**
+ * Adds each row's modified z-score 0.6745·deviation / mad to total, through NumPy's nan_to_num
+ * and a sigmoid when `squash` (more than three features); alone, nan_to_num only.
+ */
+function addScores(
+  deviation: Float64Array,
+  n: number,
+  mad: number,
+  squash: boolean,
+  total: Float64Array,
+): void {
+  for (let i = 0; i < n; i++) {
+    let z = (Z_FACTOR * deviation[i]) / mad;
+    if (Number.isNaN(z)) z = 0;
+    else if (z === Infinity) z = Number.MAX_VALUE;
+    total[i] += squash ? 1 / (1 + Math.exp(-z)) : z;
+  }
+}
