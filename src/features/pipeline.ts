@@ -61,6 +61,16 @@ function columnsRead(f: Feature): [string, boolean][] {
   return out;
 }
 
+/** The timestamp columns a feature reads. */
+function timeColumns(f: Feature): string[] {
+  if (f.encode === "hour" || f.encode === "weekday" || f.encode === "delta")
+    return [f.column as string];
+  return typeof f.time === "string" ? [f.time] : [];
+}
+
+/** Checks that passed, by table and condition (tables are never changed once loaded). */
+const checked = new Set<string>();
+
 /** Builds the stage-0 view over `t` and the context encoders read through. */
 async function context(
   db: Db,
@@ -112,6 +122,18 @@ async function context(
       select.push(`${ident(table)}.${f.derive === "asn" ? "asn" : "country"} AS ${name}`);
     }
   }
+  // Each time column parsed once, in the view, however many features read it.
+  const timeAs = new Map<string, string>();
+  for (const f of features)
+    for (const name of timeColumns(f)) {
+      if (timeAs.has(name)) continue;
+      const as = `__t${timeAs.size}`;
+      timeAs.set(name, as);
+      const v = column(name, f.optional === true).replace(/s0\./g, "r.");
+      select.push(
+        `coalesce(epoch(TRY_CAST(${v} AS TIMESTAMPTZ)), TRY_CAST(${v} AS DOUBLE)) AS ${as}`,
+      );
+    }
   const view = fresh("view");
   await db.connection.run(
     `CREATE OR REPLACE TEMP VIEW ${view} AS SELECT ${select.join(", ")} FROM ${t.table} r ${joins.join(" ")}`,
@@ -128,16 +150,24 @@ async function context(
       return column(f.column!, f.optional === true);
     },
     time(name, optional = false) {
+      const as = timeAs.get(name);
+      if (as !== undefined) return `s0.${as}`;
       const v = column(name, optional);
       return `coalesce(epoch(TRY_CAST(${v} AS TIMESTAMPTZ)), TRY_CAST(${v} AS DOUBLE))`;
     },
     tempName: fresh,
     async checkRows(badWhere, columnName, problem) {
+      // A table's rows never change once loaded: each check runs once per table.
+      const key = `${t.table}\u0000${badWhere}`;
+      if (checked.has(key)) return;
       const r = await db.connection.runAndReadAll(
         `SELECT s0.__row::DOUBLE, ${column(columnName, true)} FROM ${from} WHERE ${badWhere} ORDER BY s0.__row LIMIT 1`,
       );
       const hit = r.getRowsJS()[0] as [number, string] | undefined;
-      if (hit === undefined) return;
+      if (hit === undefined) {
+        checked.add(key);
+        return;
+      }
       const before = await db.connection.runAndReadAll(
         `SELECT count(*)::DOUBLE FROM ${t.table} WHERE rowid < ${hit[0]}`,
       );
@@ -216,9 +246,17 @@ export async function transformFeatures(
       refs.set(f.name, cols);
       outputs.push(...cols);
     }
+    // Rows come back in any order with their record number, and are placed by it: cheaper than
+    // sorting a million rows, when record numbers are 0..rows-1 (no record was removed).
+    const dense =
+      ((
+        await db.connection.runAndReadAll(`SELECT coalesce(max(rowid), -1)::DOUBLE FROM ${t.table}`)
+      ).getRowsJS()[0][0] as number) ===
+      t.rows - 1;
     const sql =
       `WITH s1 AS (SELECT s0.*${stage1.map((e) => `, ${e}`).join("")} FROM ${ctx.view} ${joins.join(" ")}) ` +
-      `SELECT ${outputs.join(", ")} FROM (SELECT s0.*${stage2.map((e) => `, ${e}`).join("")} FROM s1 s0) ORDER BY __row`;
+      `SELECT ${dense ? "__row::DOUBLE" : "(row_number() OVER (ORDER BY __row) - 1)::DOUBLE"}, ${outputs.join(", ")} ` +
+      `FROM (SELECT s0.*${stage2.map((e) => `, ${e}`).join("")} FROM s1 s0)`;
     const X = await readMatrix(db, sql, t.rows, outputs.length, fitted.columns, t);
     return { X, columns: fitted.columns };
   } finally {
@@ -226,7 +264,10 @@ export async function transformFeatures(
   }
 }
 
-/** Streams the DOUBLE columns of `sql` into a row-major matrix. */
+/**
+ * Streams the result of `sql` into a row-major matrix: column 0 is each row's index (0-based,
+ * in record order), the others its DOUBLE features.
+ */
 async function readMatrix(
   db: Db,
   sql: string,
@@ -238,21 +279,25 @@ async function readMatrix(
   const out = new Float64Array(rows * d);
   const result = await db.connection.stream(sql);
   let offset = 0;
+  let at = new Int32Array(2048);
   for (;;) {
     const chunk = await result.fetchChunk();
     if (chunk === null || chunk.rowCount === 0) break;
     const n = chunk.rowCount;
+    if (n > at.length) at = new Int32Array(n);
+    const index = chunk.getColumnVector(0) as DuckDBDoubleVector;
+    for (let i = 0; i < n; i++) at[i] = index.getItem(i)!;
     for (let j = 0; j < d; j++) {
-      const vector = chunk.getColumnVector(j) as DuckDBDoubleVector;
+      const vector = chunk.getColumnVector(j + 1) as DuckDBDoubleVector;
       for (let i = 0; i < n; i++) {
         const v = vector.getItem(i);
         if (v === null || !Number.isFinite(v))
           throw new DataError(`feature value ${String(v)} is not finite`, {
             file: t.file,
-            row: sourceRow(t, offset + i),
+            row: sourceRow(t, at[i]),
             column: names[j],
           });
-        out[(offset + i) * d + j] = v;
+        out[at[i] * d + j] = v;
       }
     }
     offset += n;

@@ -148,3 +148,12 @@ export function featureName(f: Feature): string {
   }
   return [f.column, f.derive, f.encode].filter((p) => p !== undefined).join(":");
 }
+
+/** Every column a spec reads (what a reader must load for it). */
+export function specColumns(spec: Spec): string[] {
+  const out = new Set<string>();
+  for (const f of spec.features)
+    for (const key of ["column", "distinct", "entity", "time"])
+      if (typeof f[key] === "string") out.add(f[key]);
+  return [...out];
+}
