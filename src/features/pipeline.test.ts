@@ -117,3 +117,28 @@ test("spec validation: unknown encodings, unknown keys, duplicate names", async 
     await assert.rejects(fitFeatures(db, await table(db, train), twice), /named "user"/);
   });
 });
+
+test("reading for a spec loads just its fields, the same text as a full read", async () => {
+  const { readLog } = await import("../data/read.js");
+  const nested = jsonl([
+    { a: { b: "x", c: 1 }, d: 5, e: "skip me" },
+    { a: { b: null }, d: 7.5 },
+    { d: 9 },
+  ]);
+  await withDb(async (db) => {
+    const full = await readLog(db, nested);
+    const part = await readLog(db, nested, { fields: ["a.b", "d"] });
+    assert.deepEqual(part.columns, ["a.b", "d"]);
+    const rows = async (t: string) =>
+      (await db.connection.runAndReadAll(`SELECT "a.b", d FROM ${t} ORDER BY rowid`)).getRowsJS();
+    assert.deepEqual(await rows(part.table), await rows(full.table));
+  });
+  // A key with a literal dot is not a path: the reader falls back to reading everything.
+  const flat = jsonl([{ "a.b": "x", d: "1" }]);
+  await withDb(async (db) => {
+    const t = await readLog(db, flat, { fields: ["a.b"] });
+    assert.ok(t.columns.includes("a.b"));
+    const r = await db.connection.runAndReadAll(`SELECT "a.b" FROM ${t.table}`);
+    assert.deepEqual(r.getRowsJS(), [["x"]]);
+  });
+});
