@@ -8,7 +8,7 @@ import { proximityRanks, readCountries } from "./countries.js";
 import { geodesicKm } from "./geodesic.js";
 import { fitTransform } from "./pipeline.js";
 import { parseSpec } from "./spec.js";
-import { column, jsonl, table } from "./test-util.js";
+import { column, jsonl, table } from "./fixtures.js";
 
 const shared = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "shared", "data");
 const countriesCsv = join(shared, "enrich", "countries_codes_and_coordinates.csv");

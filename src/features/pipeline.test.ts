@@ -5,7 +5,7 @@ import { withDb } from "../data/db.js";
 import { decodeJson, encodeJson } from "../detectors/serialize.js";
 import { checkFitted, fitFeatures, transformFeatures } from "./pipeline.js";
 import { fieldsSpec, parseSpec } from "./spec.js";
-import { column, jsonl, table } from "./test-util.js";
+import { column, jsonl, table } from "./fixtures.js";
 
 const train = jsonl([
   { user: "alice", ip: "10.0.0.1", event: "GetObject", t: "2024-01-01T09:00:00Z", bytes: "100" },

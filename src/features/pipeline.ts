@@ -277,7 +277,9 @@ async function readMatrix(
   t: LoadedTable,
 ): Promise<Matrix> {
   const out = new Float64Array(rows * d);
-  const result = await db.connection.stream(sql);
+  // Materialised, not streamed: DuckDB then runs the whole query on every thread, where a
+  // stream would compute it chunk by chunk as Node asks.
+  const result = await db.connection.run(sql);
   let offset = 0;
   let at = new Int32Array(2048);
   for (;;) {

@@ -5,7 +5,7 @@ import { DataError } from "../../core/errors.js";
 import { withDb } from "../../data/db.js";
 import { fitTransform } from "../pipeline.js";
 import { parseSpec } from "../spec.js";
-import { column, csvFile, jsonl, table } from "../test-util.js";
+import { column, csvFile, jsonl, table } from "../fixtures.js";
 
 /** Fits `features` on the records and returns each output column. */
 async function encode(
