@@ -272,11 +272,18 @@ async function main(): Promise<void> {
     const rows = quick ? 100_000 : 1_000_000;
     console.log(`\nIngestion: generated logs read into DuckDB; median of 3 runs, one process each`);
     console.log(
-      `${"input".padEnd(17)} ${"rows".padStart(9)} ${"columns".padStart(7)} ${"seconds".padStart(8)} ${"rows/s".padStart(10)} ${"peak MiB".padStart(9)}`,
+      `${"input".padEnd(17)} ${"rows".padStart(9)} ${"columns".padStart(7)} ${"seconds".padStart(8)} ${"read s".padStart(7)} ${"cpu s".padStart(7)} ${"rows/s".padStart(10)} ${"peak MiB".padStart(9)}`,
     );
     for (const kind of INGEST_KINDS) {
       const path = await ingestInput(kind, rows);
-      const runs: { rows: number; columns: number; seconds: number; peakMiB: number }[] = [];
+      const runs: {
+        rows: number;
+        columns: number;
+        seconds: number;
+        readSeconds: number;
+        cpuSeconds: number;
+        peakMiB: number;
+      }[] = [];
       for (let r = 0; r < 3; r++) {
         const child = spawnSync(
           process.execPath,
@@ -292,16 +299,21 @@ async function main(): Promise<void> {
       if (runs.length === 0) continue;
       const seconds = median(runs.map((r) => r.seconds));
       const peakMiB = median(runs.map((r) => r.peakMiB));
+      const readSeconds = median(runs.map((r) => r.readSeconds));
+      const cpuSeconds = median(runs.map((r) => r.cpuSeconds));
       ingestRows.push({
         input: kind,
         rows: runs[0].rows,
         columns: runs[0].columns,
         seconds,
+        readSeconds,
+        cpuSeconds,
         rowsPerSecond: runs[0].rows / seconds,
         peakMiB,
       });
       console.log(
         `${kind.padEnd(17)} ${String(runs[0].rows).padStart(9)} ${String(runs[0].columns).padStart(7)} ${seconds.toFixed(2).padStart(8)} ` +
+          `${readSeconds.toFixed(2).padStart(7)} ${cpuSeconds.toFixed(2).padStart(7)} ` +
           `${Math.round(runs[0].rows / seconds)
             .toString()
             .padStart(10)} ${peakMiB.toFixed(0).padStart(9)}`,

@@ -21,6 +21,9 @@ import { profileTable } from "../data/profile.js";
 import { FORMATS, parseFormat, type LogFormat } from "../data/sniff.js";
 import type { OnBadRows } from "../data/table.js";
 import { Progress } from "./progress.js";
+import { readSpecFile, type Spec } from "../features/spec.js";
+import { proposeSpecJson } from "../features/auto.js";
+import { loadHuntModel } from "../hunt/model-file.js";
 
 function list(value: string): string[] {
   return value
@@ -113,6 +116,16 @@ program
   .option("--detectors <list>", `detectors to run (default: ${DEFAULT_PANEL.join(",")})`, list)
   .option("--contamination <share>", "expected share of outliers per detector", number, 0.001)
   .option("--top <k>", "write the top k rows instead of every row with at least one vote", number)
+  .option(
+    "--spec <file>",
+    "feature spec (JSON; see README), or auto: proposed from the profile of the input",
+  )
+  .option(
+    "--fields <a,b,...>",
+    "encode these columns as the CloudTrail notebook does: pandas category codes, missing -1, unscaled",
+    list,
+  )
+  .option("--save <model.json>", "save the fitted encoder and detectors (with --spec or --fields)")
   .option("--out <dir>", "output folder", "hunt-out")
   .option("--quiet", "no progress or summary on the terminal")
   .addHelpText("after", detectorHelp())
@@ -120,6 +133,9 @@ program
     async (
       file: string,
       o: {
+        spec?: string;
+        fields?: string[];
+        save?: string;
         columns?: string[];
         exclude?: string[];
         detectors?: string[];
@@ -132,12 +148,23 @@ program
         names?: string[];
       },
     ) => {
+      if (o.spec !== undefined && o.fields !== undefined)
+        throw new ParamError("give --spec or --fields, not both");
+      if ((o.spec !== undefined || o.fields !== undefined) && o.columns !== undefined)
+        throw new ParamError(
+          "--columns picks numeric columns; with --spec or --fields, leave it out",
+        );
+      const spec: Spec | "auto" | undefined =
+        o.spec === "auto" ? "auto" : o.spec !== undefined ? await readSpecFile(o.spec) : undefined;
       const progress = new Progress(process.stderr, o.quiet === true);
       let summary: Awaited<ReturnType<typeof hunt>>;
       try {
         summary = await hunt({
           input: file,
           out: o.out,
+          spec,
+          fields: o.fields,
+          save: o.save,
           columns: o.columns,
           exclude: o.exclude,
           detectors: o.detectors,
@@ -146,6 +173,51 @@ program
           read: { format: o.format, onBadRows: o.onBadRows, names: o.names },
           onStage: (s) => progress.setStage(s),
           onDetector: (e, names) => progress.detectorEvent(e, names),
+        });
+      } finally {
+        progress.finish();
+      }
+      if (!o.quiet) console.log(formatHuntSummary(summary));
+    },
+  );
+
+program
+  .command("score")
+  .description(
+    "Score a log with a hunt saved by hunt --save: the same encoding, detectors and thresholds; writes the same outputs as hunt.",
+  )
+  .argument("<model>", "model file written by hunt --save")
+  .argument("<file>", "log file to score")
+  .option("--format <format>", FORMAT_HELP, format)
+  .option("--on-bad-rows <mode>", BAD_ROWS_HELP, onBadRows, "fail" as OnBadRows)
+  .option("--names <a,b,...>", NAMES_HELP, list)
+  .option("--top <k>", "write the top k rows instead of every row with at least one vote", number)
+  .option("--out <dir>", "output folder", "score-out")
+  .option("--quiet", "no progress or summary on the terminal")
+  .action(
+    async (
+      modelFile: string,
+      file: string,
+      o: {
+        top?: number;
+        out: string;
+        quiet?: boolean;
+        format?: LogFormat;
+        onBadRows: OnBadRows;
+        names?: string[];
+      },
+    ) => {
+      const model = await loadHuntModel(modelFile);
+      const progress = new Progress(process.stderr, o.quiet === true);
+      let summary: Awaited<ReturnType<typeof hunt>>;
+      try {
+        summary = await hunt({
+          input: file,
+          out: o.out,
+          model,
+          top: o.top,
+          read: { format: o.format, onBadRows: o.onBadRows, names: o.names },
+          onStage: (s) => progress.setStage(s),
         });
       } finally {
         progress.finish();
@@ -168,6 +240,7 @@ program
     "--json",
     "one JSON object on stdout: {file, rows, skipped, columns: [{name, type, nulls, distinct, top: [{value, count}], ...}], ...}",
   )
+  .option("--spec", "print a feature spec proposed from the profile (JSON, for hunt --spec)")
   .action(
     async (
       file: string,
@@ -177,6 +250,7 @@ program
         onBadRows: OnBadRows;
         names?: string[];
         json?: boolean;
+        spec?: boolean;
       },
     ) => {
       const profile = await withDb(async (db) => {
@@ -188,7 +262,8 @@ program
         if (o.columns) requireColumns(table, o.columns);
         return profileTable(db, table, o.columns);
       });
-      if (o.json) process.stdout.write(JSON.stringify(profile) + "\n");
+      if (o.spec) process.stdout.write(JSON.stringify(proposeSpecJson(profile), null, 2) + "\n");
+      else if (o.json) process.stdout.write(JSON.stringify(profile) + "\n");
       else console.log(formatProfile(profile));
     },
   );

@@ -17,6 +17,11 @@ export interface ReadOptions {
   /** Column names for a headerless CSV/TSV (NSL-KDD). */
   readonly names?: readonly string[];
   readonly onBadRows?: OnBadRows;
+  /**
+   * Columns the caller needs; JSON formats then read just these, in one pass (src/data/json.ts).
+   * Other formats read every column.
+   */
+  readonly fields?: readonly string[];
 }
 
 export async function readLog(
@@ -43,6 +48,12 @@ export async function readLog(
     case "json":
     case "jsonl":
     case "cloudtrail":
-      return loadJson(db, { kind: source.format, path, files: source.files, onBadRows });
+      return loadJson(db, {
+        kind: source.format,
+        path,
+        files: source.files,
+        onBadRows,
+        fields: options.fields,
+      });
   }
 }

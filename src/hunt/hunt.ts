@@ -20,6 +20,9 @@ import { getDetector } from "../detectors/registry.js";
 import { resolveParams } from "../detectors/contract.js";
 import { meanRankScore, voteRank } from "../ensemble/combine.js";
 import { runFits, type JobEvent } from "./pool.js";
+import { encodeForHunt } from "../features/hunt-encoding.js";
+import type { Spec } from "../features/spec.js";
+import { saveHuntModel, scoreWithModel, type HuntModel } from "./model-file.js";
 
 export const DEFAULT_PANEL = ["iforest", "hbos", "ecod", "copod", "pca"];
 
@@ -37,6 +40,13 @@ export interface HuntOptions {
   readonly read?: ReadOptions;
   readonly onStage?: (stage: string) => void;
   readonly onDetector?: (event: JobEvent, names: readonly string[]) => void;
+  /** Features from a spec, or `fields` encoded as the CloudTrail notebook does (category codes). */
+  readonly spec?: Spec | "auto";
+  readonly fields?: readonly string[];
+  /** Write the fitted encoder and detectors here (`anomalog score` reuses them). */
+  readonly save?: string;
+  /** Score with a saved hunt instead of fitting: its encoder, detectors and thresholds. */
+  readonly model?: HuntModel;
 }
 
 export interface DetectorSummary {
@@ -71,13 +81,21 @@ const RESERVED = new Set(["rank", "score"]);
 
 export async function hunt(options: HuntOptions): Promise<HuntSummary> {
   const started = performance.now();
-  const contamination = options.contamination ?? 0.001;
-  const names = [...new Set((options.detectors ?? DEFAULT_PANEL).map((d) => getDetector(d).name))];
+  const saved = options.model;
+  const contamination = saved?.contamination ?? options.contamination ?? 0.001;
+  const names = saved
+    ? saved.detectors.map((d) => d.detector)
+    : [...new Set((options.detectors ?? DEFAULT_PANEL).map((d) => getDetector(d).name))];
   if (names.length === 0) throw new ParamError("no detectors named");
-  const jobs = names.map((name) => ({
-    detector: name,
-    params: resolveParams(getDetector(name), { contamination }),
-  }));
+  const jobs = saved
+    ? saved.detectors.map((d) => ({ detector: d.detector, params: { ...d.params } }))
+    : names.map((name) => ({
+        detector: name,
+        params: resolveParams(getDetector(name), { contamination }),
+      }));
+  const encoded = options.spec ?? options.fields ?? saved;
+  if (options.save !== undefined && (encoded === undefined || saved !== undefined))
+    throw new ParamError("--save needs --spec or --fields (it stores their fitted encoder)");
   if (options.top !== undefined && !(Number.isInteger(options.top) && options.top > 0)) {
     throw new ParamError(`--top must be a positive whole number, got ${options.top}`);
   }
@@ -95,9 +113,14 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
         );
       }
     }
+    const encoding =
+      encoded !== undefined
+        ? await encodeForHunt(db, table, { ...options, fitted: saved?.features })
+        : undefined;
     if (options.exclude) requireColumns(table, options.exclude);
     let features: string[];
-    if (options.columns !== undefined) {
+    if (encoding !== undefined) features = [...encoding.columns];
+    else if (options.columns !== undefined) {
       requireColumns(table, options.columns);
       features = [...options.columns];
     } else {
@@ -111,16 +134,28 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
       }
     }
     options.onStage?.(`encoding ${features.length} features of ${table.rows} rows`);
-    const X = await toMatrix(db, table, features);
-    const distinct = await db.connection.runAndReadAll(
-      `SELECT count(*)::DOUBLE FROM (SELECT DISTINCT ${features.map((c) => `TRY_CAST(${ident(c)} AS DOUBLE)`).join(", ")} FROM ${table.table})`,
-    );
-    const distinctRows = distinct.getRowsJS()[0][0] as number;
+    const X = encoding?.X ?? (await toMatrix(db, table, features));
+    const distinctRows =
+      encoding?.distinctRows ??
+      ((
+        await db.connection.runAndReadAll(
+          `SELECT count(*)::DOUBLE FROM (SELECT DISTINCT ${features.map((c) => `TRY_CAST(${ident(c)} AS DOUBLE)`).join(", ")} FROM ${table.table})`,
+        )
+      ).getRowsJS()[0][0] as number);
 
     options.onStage?.(`fitting ${names.length} detectors`);
-    const replies = await runFits(X, jobs, (e) => options.onDetector?.(e, names), {
-      concurrency: options.concurrency,
-    });
+    const replies = saved
+      ? await scoreWithModel(saved, X)
+      : await runFits(X, jobs, (e) => options.onDetector?.(e, names), {
+          concurrency: options.concurrency,
+          keepModels: options.save !== undefined,
+        });
+    if (options.save !== undefined && encoding !== undefined) {
+      const models = replies.flatMap((r) => (r.ok && r.model !== undefined ? [r.model] : []));
+      // With none (every detector failed) the hunt fails below; there is nothing to save.
+      if (models.length > 0)
+        await saveHuntModel(options.save, encoding.fitted, contamination, models);
+    }
 
     const detectorSummaries: DetectorSummary[] = [];
     const scores: Float64Array[] = [];
