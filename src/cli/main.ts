@@ -11,11 +11,14 @@ import { withDb } from "../data/db.js";
 import { describeParams, getDetector, listDetectors } from "../detectors/registry.js";
 import { evaluate } from "../eval/experiment.js";
 import { randomSplit, readSplits } from "../eval/splits.js";
-import { DEFAULT_PANEL, hunt } from "../hunt/hunt.js";
+import { hunt } from "../hunt/hunt.js";
+import { defaultPanelNames, missingFromDefaultPanel } from "../hunt/panel.js";
+import { abandonPartialOutputs } from "../hunt/outputs.js";
+import { formatQueryResult, runQuery, type QueryFormat } from "./query.js";
 import { connectionsToCsv, generateConnections } from "../data/synthetic.js";
 import { writeCloudTrail } from "../data/cloudtrail-synth.js";
 import { writeFile } from "node:fs/promises";
-import { formatEvalResult, formatHuntSummary, formatProfile } from "./format.js";
+import { formatEvalResult, formatHuntSummary, formatProfile, huntResultLine } from "./format.js";
 import { readLog } from "../data/read.js";
 import { profileTable } from "../data/profile.js";
 import { FORMATS, parseFormat, type LogFormat } from "../data/sniff.js";
@@ -87,6 +90,28 @@ function detectorHelp(): string {
   return lines.join("\n");
 }
 
+/** Hunts at least this long end with the terminal bell. */
+const LONG_HUNT_SECONDS = 10;
+
+function queryFormat(value: string): QueryFormat {
+  if (value !== "table" && value !== "csv" && value !== "jsonl")
+    throw new InvalidArgumentError(`"${value}" is not table, csv or jsonl`);
+  return value;
+}
+
+// Ctrl-C or a kill mid-hunt: remove the unfinished outputs' staging folder before exiting, so
+// nothing half-written is left (summary.json, the mark of a finished run, is written last).
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+] as const) {
+  process.on(signal, () => {
+    abandonPartialOutputs();
+    process.stderr.write(`\nanomalog: interrupted (${signal}); unfinished outputs removed\n`);
+    process.exit(code);
+  });
+}
+
 const program = new Command();
 program
   .name("anomalog")
@@ -110,11 +135,18 @@ program
   .option("--names <a,b,...>", NAMES_HELP, list)
   .option("--columns <a,b,...>", "feature columns (default: every numeric column)", list)
   .option("--exclude <a,b,...>", "columns never used as features (e.g. labels, ids)", list)
-  .option("--detectors <list>", `detectors to run (default: ${DEFAULT_PANEL.join(",")})`, list)
+  .option(
+    "--detectors <list>",
+    `detectors to run, by name (any registered detector, or a default-panel name such as knn_mean); "default" = ${defaultPanelNames().join(",")}` +
+      (missingFromDefaultPanel().length > 0
+        ? ` (the notebook's ${missingFromDefaultPanel().join(", ")} are not built yet)`
+        : ""),
+    list,
+  )
   .option("--contamination <share>", "expected share of outliers per detector", number, 0.001)
   .option("--top <k>", "write the top k rows instead of every row with at least one vote", number)
   .option("--out <dir>", "output folder", "hunt-out")
-  .option("--quiet", "no progress or summary on the terminal")
+  .option("--quiet", "no progress, summary, result line or bell on the terminal (for scripts)")
   .addHelpText("after", detectorHelp())
   .action(
     async (
@@ -150,9 +182,27 @@ program
       } finally {
         progress.finish();
       }
-      if (!o.quiet) console.log(formatHuntSummary(summary));
+      if (!o.quiet) {
+        console.log(formatHuntSummary(summary));
+        // A long hunt was probably left running in another window: ring and say how it went.
+        const bell = summary.seconds >= LONG_HUNT_SECONDS && process.stderr.isTTY ? "\x07" : "";
+        process.stderr.write(`${bell}${huntResultLine(summary)}\n`);
+      }
     },
   );
+
+program
+  .command("query")
+  .description(
+    "Run SQL on a hunt's results (DIR/hunt.duckdb: tables events, features, scores, votes, detectors, agreement, run).",
+  )
+  .argument("<dir>", "a hunt's output folder")
+  .argument("<sql>", 'SQL, e.g. "SELECT * FROM events WHERE rank >= 3 ORDER BY score DESC"')
+  .option("--format <format>", "table, csv or jsonl", queryFormat, "table" as QueryFormat)
+  .action(async (dir: string, sql: string, o: { format: QueryFormat }) => {
+    const result = await runQuery(dir, sql);
+    process.stdout.write(formatQueryResult(result, o.format));
+  });
 
 program
   .command("profile")

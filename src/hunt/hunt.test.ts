@@ -1,11 +1,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { matrix } from "../core/matrix.js";
 import { connectionsToCsv, generateConnections } from "../data/synthetic.js";
+import { withDb } from "../data/db.js";
 import { hunt } from "./hunt.js";
 import { runFits } from "./pool.js";
 
@@ -26,7 +34,13 @@ test("the committed sample is exactly what the generator makes (no drift)", () =
 
 test("hunt writes flagged rows, complete, most suspicious first, with votes, rank and score", async () => {
   const out = tmp();
-  const s = await hunt({ input: sample, out, exclude: ["hour"], contamination: 0.005 });
+  const s = await hunt({
+    input: sample,
+    out,
+    exclude: ["hour"],
+    contamination: 0.005,
+    detectors: ["iforest", "hbos", "ecod", "copod", "pca"],
+  });
   const rows = parseCsv(readFileSync(join(out, "flagged.csv"), "utf8"));
   const header = rows[0];
   const original = readFileSync(sample, "utf8").split("\n")[0].split(",");
@@ -67,6 +81,7 @@ test("hunt writes flagged rows, complete, most suspicious first, with votes, ran
   >;
   for (const key of ["input", "rows", "distinctRows", "seconds", "flagged", "detectors"])
     assert.ok(key in summary, key);
+  assert.equal(summary.flagged, body.length);
   const d = (summary.detectors as Record<string, unknown>[])[0];
   for (const key of ["name", "params", "status", "predictedSeconds", "seconds"])
     assert.ok(key in d, key);
@@ -110,4 +125,77 @@ test("one failing detector is reported and the rest finish", async () => {
   assert.equal(replies[1].ok, false);
   if (!replies[1].ok) assert.match(replies[1].error, /nComponents=99 exceeds/);
   assert.equal(replies[2].ok, true);
+});
+
+test("hunt writes the same flagged rows as JSON Lines, Parquet and hunt.duckdb, and query reads them", async () => {
+  const out = tmp();
+  const s = await hunt({
+    input: sample,
+    out,
+    exclude: ["hour"],
+    contamination: 0.005,
+    detectors: ["hbos", "ecod", "knn_mean"],
+  });
+  const csv = parseCsv(readFileSync(join(out, "flagged.csv"), "utf8"));
+  const jsonl = readFileSync(join(out, "flagged.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.equal(jsonl.length, s.flagged);
+  assert.deepEqual(Object.keys(jsonl[0]), csv[0]);
+  // Same rows in the same order: compare the original src_ip and ts fields and the rank.
+  const ipCol = csv[0].indexOf("ts");
+  jsonl.forEach((r, i) => {
+    assert.equal(r.ts, csv[i + 1][ipCol]);
+    assert.equal(String(r.rank), csv[i + 1][csv[0].indexOf("rank")]);
+  });
+  const { runQuery } = await import("../cli/query.js");
+  const fromParquet = await withDb(async (db) =>
+    (
+      await db.connection.runAndReadAll(
+        `SELECT ts, rank FROM read_parquet('${join(out, "flagged.parquet")}')`,
+      )
+    ).getRowsJS(),
+  );
+  assert.deepEqual(
+    fromParquet.map((r) => r[0]),
+    jsonl.map((r) => r.ts),
+  );
+  const events = await runQuery(out, "SELECT count(*)::INTEGER, min(rank) FROM events");
+  assert.deepEqual(events.rows[0], [s.flagged, 1]);
+  const detectors = await runQuery(out, "SELECT name, status FROM detectors ORDER BY name");
+  assert.deepEqual(detectors.rows, [
+    ["ecod", "ran"],
+    ["hbos", "ran"],
+    ["knn_mean", "ran"],
+  ]);
+  // Every table is keyed by hunt_row and holds one row per flagged event.
+  for (const t of ["features", "scores", "votes"]) {
+    const r = await runQuery(
+      out,
+      `SELECT count(*)::INTEGER FROM ${t} JOIN events USING (hunt_row)`,
+    );
+    assert.deepEqual(r.rows[0], [s.flagged], t);
+  }
+  const run = await runQuery(out, "SELECT rows::INTEGER, flagged::INTEGER FROM run");
+  assert.deepEqual(run.rows[0], [5000, s.flagged]);
+  const agreement = await runQuery(out, "SELECT count(*)::INTEGER FROM agreement");
+  assert.deepEqual(agreement.rows[0], [9]);
+});
+
+test("a rerun starts clean: a killed run's staging folder and the old outputs are removed first", async () => {
+  const out = tmp();
+  writeFileSync(join(out, "summary.json"), "{}");
+  writeFileSync(join(out, "flagged.csv"), "stale");
+  mkdirSync(join(out, ".hunt-partial-999999"));
+  writeFileSync(join(out, ".hunt-partial-999999", "flagged.csv"), "half");
+  await hunt({ input: sample, out, columns: ["bytes_out"], detectors: ["hbos"] });
+  assert.deepEqual(readdirSync(out).sort(), [
+    "flagged.csv",
+    "flagged.jsonl",
+    "flagged.parquet",
+    "hunt.duckdb",
+    "summary.json",
+  ]);
+  assert.notEqual(readFileSync(join(out, "flagged.csv"), "utf8"), "stale");
 });

@@ -1,27 +1,23 @@
 /**
- * The hunt: read a log file, pick numeric features, fit every detector of the panel on all rows
- * (in parallel on worker threads), turn each detector's training scores into votes at its
- * contamination threshold, rank rows by votes and by the mean of rank-normalised scores, and
- * write the flagged rows, complete and unchanged, with those columns added.
+ * The hunt: read a log file, pick numeric features, fit every detector of the panel (panel.ts)
+ * on all rows in parallel on worker threads (pool.ts), turn each detector's training scores into
+ * votes at its contamination threshold, combine them (consensus.ts: rank = votes, score = mean
+ * of rank-normalised scores, plus max, AOM, MOA and the agreement matrices), and write the
+ * flagged rows, complete and unchanged, with those columns added (outputs.ts).
  *
- * Outputs are written under temporary names and renamed when complete, so an interrupted hunt
- * never leaves a file that looks finished.
+ * Outputs are staged and moved into place when complete, summary.json last, so an interrupted
+ * hunt never leaves a folder that looks finished.
  */
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { DataError, ParamError } from "../core/errors.js";
-import { createNumericTable } from "../data/append.js";
 import { numericColumns, requireColumns, toMatrix } from "../data/csv.js";
 import { readLog, type ReadOptions } from "../data/read.js";
-import { ident, literal, openDb } from "../data/db.js";
+import { ident, openDb } from "../data/db.js";
 import { labelsFromScores } from "../detectors/model.js";
-import { getDetector } from "../detectors/registry.js";
-import { resolveParams } from "../detectors/contract.js";
-import { meanRankScore, voteRank } from "../ensemble/combine.js";
+import { consensus } from "./consensus.js";
+import { checkOutputColumns, prepareOutDir, writeOutputs } from "./outputs.js";
+import { resolvePanel } from "./panel.js";
 import { runFits, type JobEvent } from "./pool.js";
-
-export const DEFAULT_PANEL = ["iforest", "hbos", "ecod", "copod", "pca"];
 
 export interface HuntOptions {
   readonly input: string;
@@ -40,7 +36,9 @@ export interface HuntOptions {
 }
 
 export interface DetectorSummary {
+  /** Name in outputs (vote_<name>); differs from `detector` for variants such as knn_mean. */
   readonly name: string;
+  readonly detector: string;
   readonly params: Record<string, unknown>;
   readonly status: "ran" | "dropped" | "failed";
   readonly predictedSeconds: number | null;
@@ -63,6 +61,12 @@ export interface HuntSummary {
   readonly detectors: readonly DetectorSummary[];
   /** rankHistogram[k] = rows with exactly k votes. */
   readonly rankHistogram: readonly number[];
+  /** Pairwise agreement of the detectors that ran (Pearson on votes, Spearman on scores). */
+  readonly agreement: {
+    readonly detectors: readonly string[];
+    readonly votes: (number | null)[][];
+    readonly scores: (number | null)[][];
+  };
   readonly outputs: Record<string, string>;
   readonly top: readonly Record<string, unknown>[];
 }
@@ -72,12 +76,9 @@ const RESERVED = new Set(["rank", "score"]);
 export async function hunt(options: HuntOptions): Promise<HuntSummary> {
   const started = performance.now();
   const contamination = options.contamination ?? 0.001;
-  const names = [...new Set((options.detectors ?? DEFAULT_PANEL).map((d) => getDetector(d).name))];
-  if (names.length === 0) throw new ParamError("no detectors named");
-  const jobs = names.map((name) => ({
-    detector: name,
-    params: resolveParams(getDetector(name), { contamination }),
-  }));
+  const panel = resolvePanel(options.detectors, contamination);
+  const names = panel.map((e) => e.name);
+  const jobs = panel.map((e) => ({ detector: e.detector, params: e.params }));
   if (options.top !== undefined && !(Number.isInteger(options.top) && options.top > 0)) {
     throw new ParamError(`--top must be a positive whole number, got ${options.top}`);
   }
@@ -117,6 +118,9 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
     );
     const distinctRows = distinct.getRowsJS()[0][0] as number;
 
+    checkOutputColumns(table.columns, options.input);
+    const outDir = await prepareOutDir(options.out);
+
     options.onStage?.(`fitting ${names.length} detectors`);
     const replies = await runFits(X, jobs, (e) => options.onDetector?.(e, names), {
       concurrency: options.concurrency,
@@ -127,17 +131,17 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
     const votes: Uint8Array[] = [];
     const ran: string[] = [];
     replies.forEach((reply, k) => {
-      const job = jobs[k];
+      const entry = panel[k];
+      const base = { name: entry.name, detector: entry.detector, params: entry.params };
       if (reply.ok) {
         const v = labelsFromScores(reply.trainingScores, reply.threshold);
         let flagged = 0;
         for (const x of v) flagged += x;
         scores.push(reply.trainingScores);
         votes.push(v);
-        ran.push(job.detector);
+        ran.push(entry.name);
         detectorSummaries.push({
-          name: job.detector,
-          params: job.params,
+          ...base,
           status: "ran",
           predictedSeconds: null,
           seconds: reply.seconds,
@@ -146,8 +150,7 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
         });
       } else {
         detectorSummaries.push({
-          name: job.detector,
-          params: job.params,
+          ...base,
           status: "failed",
           predictedSeconds: null,
           seconds: null,
@@ -162,76 +165,45 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
     }
 
     const rows = X.rows;
-    const rank = voteRank(votes, rows);
-    const score = meanRankScore(scores, rows);
+    const agreed = consensus(votes, scores, rows);
     const rankHistogram = new Array<number>(ran.length + 1).fill(0);
-    for (let i = 0; i < rows; i++) rankHistogram[rank[i]]++;
-    const flaggedCount = rows - rankHistogram[0];
+    for (let i = 0; i < rows; i++) rankHistogram[agreed.rank[i]]++;
 
     options.onStage?.("writing results");
-    await createNumericTable(db, "hunt_scores", rows, [
-      { name: "row", type: "INTEGER", values: Int32Array.from({ length: rows }, (_, i) => i) },
-      ...ran.map((name, k) => ({
-        name: `vote_${name}`,
-        type: "INTEGER" as const,
-        values: votes[k],
-      })),
-      { name: "rank", type: "INTEGER", values: rank },
-      { name: "score", type: "DOUBLE", values: score },
-    ]);
-    const outDir = resolve(options.out);
-    await mkdir(outDir, { recursive: true });
-    const voteCols = ran.map((n) => `s.${ident(`vote_${n}`)}`).join(", ");
-    const selection =
-      `SELECT r.*, ${voteCols}, s.rank, s.score FROM ${table.table} r JOIN hunt_scores s ON r.rowid = s.row ` +
-      (options.top !== undefined ? "" : "WHERE s.rank > 0 ") +
-      "ORDER BY s.rank DESC, s.score DESC, s.row" +
-      (options.top !== undefined ? ` LIMIT ${options.top}` : "");
-    const flaggedCsv = join(outDir, "flagged.csv");
-    await writeAtomically(flaggedCsv, async (tmp) => {
-      await db.connection.run(`COPY (${selection}) TO ${literal(tmp)} (FORMAT csv, HEADER true)`);
-    });
-    const topRows = await db.connection.runAndReadAll(
-      `${selection.replace(/ LIMIT \d+$/, "")} LIMIT 10`,
-    );
-    const top = topRows.getRowObjectsJS() as Record<string, unknown>[];
-    const written = options.top !== undefined ? Math.min(options.top, rows) : flaggedCount;
-
-    const summary: HuntSummary = {
+    const partial = {
       input: options.input,
       rows,
       skipped: table.skipped,
       distinctRows,
       features,
-      seconds: (performance.now() - started) / 1000,
-      flagged: written,
       contamination,
       detectors: detectorSummaries,
       rankHistogram,
-      outputs: { flagged: flaggedCsv, summary: join(outDir, "summary.json") },
-      top,
+      agreement: { detectors: ran, ...agreed.agreement },
     };
-    const { top: _omit, ...forFile } = summary;
-    await writeAtomically(join(outDir, "summary.json"), (tmp) =>
-      writeFile(tmp, JSON.stringify(forFile, null, 2) + "\n"),
-    );
-    return summary;
+    const written = await writeOutputs({
+      db,
+      table,
+      outDir,
+      ran,
+      votes,
+      scores,
+      consensus: agreed,
+      features,
+      X,
+      top: options.top,
+      detectors: detectorSummaries,
+      summary: partial,
+      started,
+    });
+    return {
+      ...partial,
+      seconds: written.seconds,
+      flagged: written.written,
+      outputs: written.paths,
+      top: written.top,
+    };
   } finally {
     db.close();
-  }
-}
-
-/** Writes through `write(tmpPath)` and renames into place; removes the temporary file on failure. */
-async function writeAtomically(
-  path: string,
-  write: (tmp: string) => Promise<unknown>,
-): Promise<void> {
-  const tmp = `${path}.partial-${process.pid}`;
-  try {
-    await write(tmp);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
   }
 }
