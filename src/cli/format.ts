@@ -18,12 +18,20 @@ export function formatHuntSummary(s: HuntSummary): string {
       (byStatus("failed").length > 0 ? `, failed ${byStatus("failed").join(", ")}` : ""),
   );
   lines.push("");
-  lines.push("detector    status   predicted s  seconds   flagged");
+  lines.push("detector    status   predicted s  seconds  actual/pred  flagged");
   for (const d of s.detectors) {
     const predicted = d.predictedSeconds === null ? "-" : d.predictedSeconds.toFixed(3);
+    const ratio = s.forecast.ratios[d.name];
     lines.push(
-      `${d.name.padEnd(11)} ${d.status.padEnd(8)} ${predicted.padStart(11)}  ${(d.seconds === null ? "-" : d.seconds.toFixed(3)).padStart(7)}   ${String(d.flagged ?? "-").padStart(7)}` +
+      `${d.name.padEnd(11)} ${d.status.padEnd(8)} ${predicted.padStart(11)}  ${(d.seconds === null ? "-" : d.seconds.toFixed(3)).padStart(7)}  ${(ratio === undefined ? "-" : ratio.toFixed(2)).padStart(11)}  ${String(d.flagged ?? "-").padStart(7)}` +
         (d.error ? `   ${d.error}` : ""),
+    );
+  }
+  if (s.forecast.budgetSeconds !== null) {
+    const e = s.forecast.medianAbsLog2Error;
+    lines.push(
+      `forecast: ${s.forecast.seconds.toFixed(2)} s of sample fits; budget ${s.forecast.budgetSeconds} s per detector` +
+        (e === null ? "" : `; median error ×${(2 ** e).toFixed(2)} (actual vs predicted)`),
     );
   }
   lines.push("");

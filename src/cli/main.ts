@@ -11,7 +11,8 @@ import { withDb } from "../data/db.js";
 import { describeParams, getDetector, listDetectors } from "../detectors/registry.js";
 import { evaluate } from "../eval/experiment.js";
 import { randomSplit, readSplits } from "../eval/splits.js";
-import { hunt } from "../hunt/hunt.js";
+import { DEFAULT_BUDGET_SECONDS, hunt } from "../hunt/hunt.js";
+import { parseBudget } from "../hunt/forecast.js";
 import { defaultPanelNames, missingFromDefaultPanel } from "../hunt/panel.js";
 import { abandonPartialOutputs } from "../hunt/outputs.js";
 import { formatQueryResult, runQuery, type QueryFormat } from "./query.js";
@@ -37,6 +38,14 @@ function number(value: string): number {
   if (value.trim() === "" || !Number.isFinite(n))
     throw new InvalidArgumentError(`"${value}" is not a number`);
   return n;
+}
+
+function budget(value: string): number | null {
+  try {
+    return parseBudget(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 }
 
 function onBadRows(value: string): OnBadRows {
@@ -144,6 +153,12 @@ program
     list,
   )
   .option("--contamination <share>", "expected share of outliers per detector", number, 0.001)
+  .option(
+    "--budget <time>",
+    "drop detectors whose fit is predicted (from timed fits on samples) to take longer than this: 60s, 2m, 1h, or none",
+    budget,
+    DEFAULT_BUDGET_SECONDS,
+  )
   .option("--top <k>", "write the top k rows instead of every row with at least one vote", number)
   .option("--out <dir>", "output folder", "hunt-out")
   .option("--quiet", "no progress, summary, result line or bell on the terminal (for scripts)")
@@ -157,6 +172,7 @@ program
         detectors?: string[];
         contamination: number;
         top?: number;
+        budget: number | null;
         out: string;
         quiet?: boolean;
         format?: LogFormat;
@@ -178,6 +194,12 @@ program
           read: { format: o.format, onBadRows: o.onBadRows, names: o.names },
           onStage: (s) => progress.setStage(s),
           onDetector: (e, names) => progress.detectorEvent(e, names),
+          budgetSeconds: o.budget,
+          onForecast: (names, predicted) => progress.setForecast(names, predicted),
+          onDropped: (name, predicted, limit) =>
+            progress.note(
+              `dropping ${name}: predicted ${predicted.toFixed(1)} s > budget ${limit} s`,
+            ),
         });
       } finally {
         progress.finish();

@@ -199,3 +199,34 @@ test("a rerun starts clean: a killed run's staging folder and the old outputs ar
   ]);
   assert.notEqual(readFileSync(join(out, "flagged.csv"), "utf8"), "stale");
 });
+
+test("detectors predicted over the budget are dropped, reported, and the rest run", async () => {
+  const out = tmp();
+  // hbos fits 5,000 rows in milliseconds, iforest in about half a second: 0.1 s parts them.
+  const s = await hunt({
+    input: sample,
+    out,
+    exclude: ["hour"],
+    detectors: ["hbos", "iforest"],
+    budgetSeconds: 0.1,
+    forecastMinRows: 0,
+  });
+  assert.ok(s.detectors.every((d) => d.predictedSeconds !== null && d.predictedSeconds > 0));
+  const [hbos, iforest] = s.detectors;
+  assert.equal(hbos.status, "ran");
+  assert.equal(iforest.status, "dropped");
+  assert.match(iforest.error!, /predicted .* s > budget 0.1 s/);
+  assert.ok("hbos" in s.forecast.ratios);
+  const written = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as {
+    detectors: { status: string }[];
+  };
+  assert.deepEqual(
+    written.detectors.map((d) => d.status),
+    ["ran", "dropped"],
+  );
+  assert.ok(!readFileSync(join(out, "flagged.csv"), "utf8").includes("vote_iforest"));
+  await assert.rejects(
+    hunt({ input: sample, out, detectors: ["hbos"], budgetSeconds: 1e-9, forecastMinRows: 0 }),
+    /no detector ran: hbos: predicted/,
+  );
+});

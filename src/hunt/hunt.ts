@@ -15,6 +15,7 @@ import { readLog, type ReadOptions } from "../data/read.js";
 import { ident, openDb } from "../data/db.js";
 import { labelsFromScores } from "../detectors/model.js";
 import { consensus } from "./consensus.js";
+import { forecastFits, forecastSamples, type Forecast } from "./forecast.js";
 import { checkOutputColumns, prepareOutDir, writeOutputs } from "./outputs.js";
 import { resolvePanel } from "./panel.js";
 import { runFits, type JobEvent } from "./pool.js";
@@ -33,6 +34,59 @@ export interface HuntOptions {
   readonly read?: ReadOptions;
   readonly onStage?: (stage: string) => void;
   readonly onDetector?: (event: JobEvent, names: readonly string[]) => void;
+  /**
+   * Seconds any one detector's fit may be predicted to take before it is dropped (notebook: 60);
+   * null = no forecast, nothing dropped.
+   */
+  readonly budgetSeconds?: number | null;
+  /** Inputs of at most this many rows get no forecast (default FORECAST_MIN_ROWS). */
+  readonly forecastMinRows?: number;
+  /** The detectors kept and their predicted seconds (null: no forecast), before fitting. */
+  readonly onForecast?: (names: readonly string[], predicted: readonly (number | null)[]) => void;
+  readonly onDropped?: (name: string, predictedSeconds: number, budget: number) => void;
+}
+
+/**
+ * No forecast for inputs this small: the forecast's largest sample (7,000 rows) would be most of
+ * the data, so timing samples would cost about as much as the fits themselves.
+ */
+export const FORECAST_MIN_ROWS = 7000;
+
+/** The notebook's max_seconds. */
+export const DEFAULT_BUDGET_SECONDS = 60;
+
+export interface ForecastReport {
+  readonly budgetSeconds: number | null;
+  /** Time spent on the sample fits. */
+  readonly seconds: number;
+  /** Per detector that ran with a forecast: actual / predicted seconds. */
+  readonly ratios: Record<string, number>;
+  /** Median over those detectors of |log2(actual / predicted)|: 1 = off by a factor 2. */
+  readonly medianAbsLog2Error: number | null;
+}
+
+function forecastReport(
+  budget: number | null,
+  seconds: number,
+  detectors: readonly DetectorSummary[],
+): ForecastReport {
+  const ratios: Record<string, number> = {};
+  const errors: number[] = [];
+  for (const d of detectors) {
+    if (d.status !== "ran" || d.predictedSeconds === null || d.seconds === null) continue;
+    if (!(d.predictedSeconds > 0)) continue;
+    ratios[d.name] = d.seconds / d.predictedSeconds;
+    errors.push(Math.abs(Math.log2(ratios[d.name])));
+  }
+  errors.sort((a, b) => a - b);
+  const m = errors.length >> 1;
+  return {
+    budgetSeconds: budget,
+    seconds,
+    ratios,
+    medianAbsLog2Error:
+      errors.length === 0 ? null : errors.length % 2 ? errors[m] : (errors[m - 1] + errors[m]) / 2,
+  };
 }
 
 export interface DetectorSummary {
@@ -67,6 +121,7 @@ export interface HuntSummary {
     readonly votes: (number | null)[][];
     readonly scores: (number | null)[][];
   };
+  readonly forecast: ForecastReport;
   readonly outputs: Record<string, string>;
   readonly top: readonly Record<string, unknown>[];
 }
@@ -77,6 +132,10 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
   const started = performance.now();
   const contamination = options.contamination ?? 0.001;
   const panel = resolvePanel(options.detectors, contamination);
+  const budget =
+    options.budgetSeconds === undefined ? DEFAULT_BUDGET_SECONDS : options.budgetSeconds;
+  if (budget !== null && !(budget > 0))
+    throw new ParamError(`the time budget must be positive seconds, got ${budget}`);
   const names = panel.map((e) => e.name);
   const jobs = panel.map((e) => ({ detector: e.detector, params: e.params }));
   if (options.top !== undefined && !(Number.isInteger(options.top) && options.top > 0)) {
@@ -121,18 +180,60 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
     checkOutputColumns(table.columns, options.input);
     const outDir = await prepareOutDir(options.out);
 
-    options.onStage?.(`fitting ${names.length} detectors`);
-    const replies = await runFits(X, jobs, (e) => options.onDetector?.(e, names), {
-      concurrency: options.concurrency,
-    });
+    // Forecast each fit's time on samples; drop those predicted over the budget.
+    let forecasts: (Forecast | undefined)[] = panel.map(() => undefined);
+    let forecastSeconds = 0;
+    if (budget !== null && X.rows > (options.forecastMinRows ?? FORECAST_MIN_ROWS)) {
+      options.onStage?.(`forecasting ${names.length} detectors' times on samples`);
+      const t0 = performance.now();
+      forecasts = await forecastFits(forecastSamples(X), jobs, X.rows, {
+        concurrency: options.concurrency,
+      });
+      forecastSeconds = (performance.now() - t0) / 1000;
+    }
+    const predicted = forecasts.map((f) => f?.predictedSeconds ?? null);
+    const kept = panel
+      .map((_, k) => k)
+      .filter((k) => budget === null || predicted[k] === null || predicted[k]! <= budget);
+    for (const k of panel.keys()) {
+      if (!kept.includes(k)) options.onDropped?.(names[k], predicted[k]!, budget!);
+    }
+    const keptNames = kept.map((k) => names[k]);
+    options.onForecast?.(
+      keptNames,
+      kept.map((k) => predicted[k]),
+    );
+
+    options.onStage?.(`fitting ${kept.length} detectors`);
+    const replies = await runFits(
+      X,
+      kept.map((k) => jobs[k]),
+      (e) => options.onDetector?.(e, keptNames),
+      { concurrency: options.concurrency },
+    );
 
     const detectorSummaries: DetectorSummary[] = [];
     const scores: Float64Array[] = [];
     const votes: Uint8Array[] = [];
     const ran: string[] = [];
-    replies.forEach((reply, k) => {
-      const entry = panel[k];
-      const base = { name: entry.name, detector: entry.detector, params: entry.params };
+    panel.forEach((entry, k) => {
+      const base = {
+        name: entry.name,
+        detector: entry.detector,
+        params: entry.params,
+        predictedSeconds: predicted[k],
+      };
+      const position = kept.indexOf(k);
+      if (position < 0) {
+        detectorSummaries.push({
+          ...base,
+          status: "dropped",
+          seconds: null,
+          error: `predicted ${predicted[k]!.toFixed(1)} s > budget ${budget} s`,
+        });
+        return;
+      }
+      const reply = replies[position];
       if (reply.ok) {
         const v = labelsFromScores(reply.trainingScores, reply.threshold);
         let flagged = 0;
@@ -143,7 +244,6 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
         detectorSummaries.push({
           ...base,
           status: "ran",
-          predictedSeconds: null,
           seconds: reply.seconds,
           flagged,
           threshold: reply.threshold,
@@ -152,7 +252,6 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
         detectorSummaries.push({
           ...base,
           status: "failed",
-          predictedSeconds: null,
           seconds: null,
           error: `${reply.errorName}: ${reply.error}`,
         });
@@ -160,7 +259,7 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
     });
     if (ran.length === 0) {
       throw new ParamError(
-        `every detector failed: ${detectorSummaries.map((d) => `${d.name}: ${d.error}`).join("; ")}`,
+        `no detector ran: ${detectorSummaries.map((d) => `${d.name}: ${d.error}`).join("; ")}`,
       );
     }
 
@@ -180,6 +279,7 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
       detectors: detectorSummaries,
       rankHistogram,
       agreement: { detectors: ran, ...agreed.agreement },
+      forecast: forecastReport(budget, forecastSeconds, detectorSummaries),
     };
     const written = await writeOutputs({
       db,
