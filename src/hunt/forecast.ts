@@ -73,11 +73,14 @@ function drawWithoutReplacement(rng: Random, n: number, count: number): Int32Arr
   return all.slice(0, count);
 }
 
-/** Forecasts of every job's fit on `fullRows` rows, from timed fits on the samples. */
+/**
+ * Forecasts of every job's fit on `fullRows` rows (one count for all, or one per job), from
+ * timed fits on the samples.
+ */
 export async function forecastFits(
   samples: readonly Matrix[][],
   jobs: readonly FitJob[],
-  fullRows: number,
+  fullRows: number | readonly number[],
   options: ForecastOptions = {},
 ): Promise<Forecast[]> {
   const pool = workers();
@@ -127,7 +130,7 @@ export async function forecastFits(
       rows: reps[0].rows,
       seconds: median(seconds[j][s]),
     }));
-    return powerLawForecast(points, fullRows);
+    return powerLawForecast(points, typeof fullRows === "number" ? fullRows : fullRows[j]);
   });
 }
 

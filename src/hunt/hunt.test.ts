@@ -230,3 +230,34 @@ test("detectors predicted over the budget are dropped, reported, and the rest ru
     /no detector ran: hbos: predicted/,
   );
 });
+
+test("a hunt on distinct rows writes exactly what the naive hunt writes", async () => {
+  const dir = tmp();
+  const input = join(dir, "coded.csv");
+  // Category codes: 3 fields, few levels, heavy repetition (as a coded CloudTrail log).
+  const lines = ["a,b,c"];
+  for (let i = 0; i < 4000; i++)
+    lines.push(`${(i * 7) % 5 === 0 ? i % 11 : 0},${(i * 13) % 17 === 0 ? i % 5 : 1},${i % 3}`);
+  writeFileSync(input, lines.join("\n") + "\n");
+  const detectors = ["knn", "knn_mean", "hbos"];
+  const fast = await hunt({ input, out: join(dir, "fast"), detectors, contamination: 0.01 });
+  const naive = await hunt({
+    input,
+    out: join(dir, "naive"),
+    detectors,
+    contamination: 0.01,
+    dedupe: false,
+  });
+  assert.deepEqual(
+    fast.detectors.map((d) => d.onDistinctRows),
+    [true, true, false],
+  );
+  assert.ok(naive.detectors.every((d) => !d.onDistinctRows));
+  for (const f of ["flagged.csv", "flagged.jsonl"])
+    assert.equal(
+      readFileSync(join(dir, "fast", f), "utf8"),
+      readFileSync(join(dir, "naive", f), "utf8"),
+      f,
+    );
+  assert.ok(fast.flagged > 0);
+});

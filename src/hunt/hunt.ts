@@ -18,7 +18,8 @@ import { consensus } from "./consensus.js";
 import { forecastFits, forecastSamples, type Forecast } from "./forecast.js";
 import { checkOutputColumns, prepareOutDir, writeOutputs } from "./outputs.js";
 import { resolvePanel } from "./panel.js";
-import { runFits, type JobEvent } from "./pool.js";
+import { runFits, type FitJob, type JobEvent } from "./pool.js";
+import { dedupes, distinctRows as distinctRowsOf, fitDistinct } from "./dedupe.js";
 
 export interface HuntOptions {
   readonly input: string;
@@ -39,6 +40,11 @@ export interface HuntOptions {
    * null = no forecast, nothing dropped.
    */
   readonly budgetSeconds?: number | null;
+  /**
+   * Score each distinct feature row once where a detector's definition allows it exactly
+   * (dedupe.ts; default true). False runs every detector on all rows (the naive path).
+   */
+  readonly dedupe?: boolean;
   /** Inputs of at most this many rows get no forecast (default FORECAST_MIN_ROWS). */
   readonly forecastMinRows?: number;
   /** The detectors kept and their predicted seconds (null: no forecast), before fitting. */
@@ -94,6 +100,8 @@ export interface DetectorSummary {
   readonly name: string;
   readonly detector: string;
   readonly params: Record<string, unknown>;
+  /** Scored each distinct feature row once (dedupe.ts), with results identical to all rows. */
+  readonly onDistinctRows: boolean;
   readonly status: "ran" | "dropped" | "failed";
   readonly predictedSeconds: number | null;
   readonly seconds: number | null;
@@ -137,7 +145,7 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
   if (budget !== null && !(budget > 0))
     throw new ParamError(`the time budget must be positive seconds, got ${budget}`);
   const names = panel.map((e) => e.name);
-  const jobs = panel.map((e) => ({ detector: e.detector, params: e.params }));
+  const jobs: FitJob[] = panel.map((e) => ({ detector: e.detector, params: e.params }));
   if (options.top !== undefined && !(Number.isInteger(options.top) && options.top > 0)) {
     throw new ParamError(`--top must be a positive whole number, got ${options.top}`);
   }
@@ -180,13 +188,26 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
     checkOutputColumns(table.columns, options.input);
     const outDir = await prepareOutDir(options.out);
 
+    // Detectors whose definition allows it score each distinct row once (dedupe.ts).
+    const useDistinct =
+      options.dedupe !== false && distinctRows < X.rows && panel.some((e) => dedupes(e.detector));
+    const unique = useDistinct ? distinctRowsOf(X) : undefined;
+    const onDistinct = panel.map((e) => unique !== undefined && dedupes(e.detector));
+    panel.forEach((e, k) => {
+      if (onDistinct[k])
+        jobs[k] = { ...jobs[k], custom: () => fitDistinct(unique!, e.detector, e.params) };
+    });
+
     // Forecast each fit's time on samples; drop those predicted over the budget.
     let forecasts: (Forecast | undefined)[] = panel.map(() => undefined);
     let forecastSeconds = 0;
     if (budget !== null && X.rows > (options.forecastMinRows ?? FORECAST_MIN_ROWS)) {
       options.onStage?.(`forecasting ${names.length} detectors' times on samples`);
       const t0 = performance.now();
-      forecasts = await forecastFits(forecastSamples(X), jobs, X.rows, {
+      // A distinct-row fit is forecast as a fit on the distinct rows (sampled with duplicates,
+      // so the forecast leans high).
+      const fullRows = panel.map((_, k) => (onDistinct[k] ? unique!.X.rows : X.rows));
+      forecasts = await forecastFits(forecastSamples(X), jobs, fullRows, {
         concurrency: options.concurrency,
       });
       forecastSeconds = (performance.now() - t0) / 1000;
@@ -222,6 +243,7 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
         detector: entry.detector,
         params: entry.params,
         predictedSeconds: predicted[k],
+        onDistinctRows: onDistinct[k],
       };
       const position = kept.indexOf(k);
       if (position < 0) {

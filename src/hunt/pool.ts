@@ -9,6 +9,8 @@ import { sharedMatrix, workers } from "../detectors/parallel.js";
 export interface FitJob {
   readonly detector: string;
   readonly params: Record<string, unknown>;
+  /** Runs the fit some other way (on distinct rows, dedupe.ts) in this job's lane. */
+  readonly custom?: () => Promise<FitReply>;
 }
 
 export type FitReply =
@@ -37,6 +39,12 @@ export async function runFits(
       const job = jobs[index];
       onEvent({ kind: "start", index });
       const started = Date.now();
+      if (job.custom !== undefined) {
+        const reply = await job.custom();
+        replies[index] = reply;
+        onEvent({ kind: "done", index, reply, wallSeconds: (Date.now() - started) / 1000 });
+        continue;
+      }
       const r = await worker.run({
         kind: "fit",
         detector: job.detector,
