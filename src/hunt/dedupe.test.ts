@@ -33,8 +33,8 @@ for (const method of ["largest", "mean", "median"] as const) {
       assert.ok(d.X.rows < 200, "the data are mostly duplicates");
       const naive = fit("knn", X, { nNeighbors: k, method, contamination: 0.01 });
       const reply = await fitDistinct(d, "knn", naive.params);
-      assert.ok(reply.ok);
-      if (!reply.ok) return;
+      assert.ok(reply?.ok);
+      if (!reply?.ok) return;
       assert.deepEqual(reply.trainingScores, naive.trainingScores);
       assert.equal(reply.threshold, naive.threshold);
     });
@@ -50,4 +50,32 @@ test("knn on distinct rows: rows rarer than k reach past their copies; one disti
   assert.deepEqual(Array.from(scores), [0, 0, 0, 0, 0, 3, 10]);
   const same = distinctRows(matrix(4, 1, Float64Array.from([2, 2, 2, 2])));
   assert.deepEqual(Array.from(await knnTrainingScoresDistinct(same, 5, "mean")), [0, 0, 0, 0]);
+});
+
+for (const k of [1, 5, 35, 60]) {
+  test(`lof, k=${k}, on distinct rows = lof on all rows, bit for bit (many tied distances)`, async () => {
+    // Integer codes: distances are square roots of small integers, so ties are everywhere.
+    const X = codedRows(4000, 3, 7, 100 + k);
+    const d = distinctRows(X);
+    const naive = fit("lof", X, { nNeighbors: k, contamination: 0.01 });
+    const reply = await fitDistinct(d, "lof", naive.params);
+    assert.ok(reply?.ok);
+    if (!reply?.ok) return;
+    assert.deepEqual(reply.trainingScores, naive.trainingScores);
+    assert.equal(reply.threshold, naive.threshold);
+  });
+}
+
+test("lof on distinct rows: a few rows rarer than k among ties, mixed multiplicities", async () => {
+  // Rows on a line at equal spacing: each interior row has two neighbours at every distance.
+  const values: number[] = [];
+  for (let v = 0; v < 12; v++) for (let c = 0; c < 1 + (v % 4); c++) values.push(v);
+  values.reverse(); // copies of tied rows interleave by index in a different order
+  const X = matrix(values.length, 1, Float64Array.from(values));
+  for (const k of [2, 3, 6, 11]) {
+    const naive = fit("lof", X, { nNeighbors: k });
+    const reply = await fitDistinct(distinctRows(X), "lof", naive.params);
+    assert.ok(reply?.ok);
+    if (reply?.ok) assert.deepEqual(reply.trainingScores, naive.trainingScores, `k=${k}`);
+  }
 });

@@ -10,20 +10,23 @@
  *   distance 0, then each other distinct row j at distance d_j, m_j times. So its k distances are
  *   the first k values of that multiset: the k nearest other *distinct* rows suffice (each holds
  *   at least one copy), and only distances enter the score, never which copy was taken. Exact.
- * - not lof, cof, sod, abod: their scores depend on *which* rows are the neighbours (their own
- *   k-distances, densities, subspaces). At a tie between different distinct rows at the k-th
- *   distance, the naive path takes the copies with the lowest row indices, which interleave
- *   across distinct rows; reproducing that needs every copy's index, so no saving is exact.
+ * - lof: its scores depend on *which* rows are the neighbours (their k-distances and densities)
+ *   and on the order they are summed in. The neighbour lists are rebuilt per distinct row exactly
+ *   as the search on all rows orders them, (distance, row index), copies of tied distinct rows
+ *   interleaved by row index (neighboursDistinct), and lof's own fitFromNeighbours runs on them.
+ * - not cof, sod, abod: they use the neighbours' coordinates and pairwise geometry beyond the
+ *   lists (chaining distances, subspaces, angles between copies); not worked through yet.
  * - not iforest, inne, loda, cblof, gmm, …: fits that draw random rows or iterate over rows
  *   (subsamples, k-means, EM) would need weighted versions of their fits to match, which the
  *   detectors do not have yet; the histograms and ECDFs of hbos, ecod, copod likewise.
  */
 import { performance } from "node:perf_hooks";
 import { matrix, type Matrix } from "../core/matrix.js";
-import { checkK, type Neighbours } from "../core/neighbors.js";
+import { buildIndex, checkK, type Neighbours } from "../core/neighbors.js";
 import { finishModel } from "../detectors/model.js";
 import { kNearestAsync } from "../detectors/parallel.js";
 import { summarise } from "../detectors/knn.js";
+import { getDetector } from "../detectors/registry.js";
 import type { FitReply } from "./pool.js";
 
 export interface DistinctRows {
@@ -98,7 +101,94 @@ export function expand(values: Float64Array, inverse: Int32Array): Float64Array 
 
 /** Whether the hunt can score this panel entry on distinct rows, exactly. */
 export function dedupes(detector: string): boolean {
-  return detector === "knn";
+  return detector === "knn" || detector === "lof";
+}
+
+/**
+ * Each input row's k nearest other input rows, in the order the neighbour search gives them on
+ * all rows, (distance, row index), written once per distinct row as (distance, distinct row):
+ * first min(m − 1, k) copies of the row itself at distance 0, then the other distinct rows by
+ * distance. Where a group of distinct rows at one distance has more copies than places left,
+ * the places go to the copies with the lowest input row indices, taken in index order, as the
+ * search on all rows would take them; the result is the same for every copy of a distinct row,
+ * because its own copies are all at distance 0 and never share a group with other rows.
+ * Returns undefined if two distinct rows are at distance 0 (values so close that their squared
+ * difference underflows), where that argument fails.
+ */
+export async function neighboursDistinct(
+  d: DistinctRows,
+  k: number,
+): Promise<Neighbours | undefined> {
+  const u = d.X.rows;
+  const total = d.inverse.length;
+  // Each distinct row's input rows, ascending (CSR over d.inverse).
+  const start = new Int32Array(u + 1);
+  for (let i = 0; i < total; i++) start[d.inverse[i] + 1]++;
+  for (let j = 0; j < u; j++) start[j + 1] += start[j];
+  const copies = new Int32Array(total);
+  const fill = start.slice(0, u);
+  for (let i = 0; i < total; i++) copies[fill[d.inverse[i]]++] = i;
+
+  const distances = new Float64Array(u * k);
+  const indices = new Int32Array(u * k);
+  const q = Math.min(k, u - 1);
+  const nn = q > 0 ? await kNearestAsync(d.X, q) : undefined;
+  const index = q > 0 ? buildIndex(d.X) : undefined;
+  for (let i = 0; i < u; i++) {
+    const base = i * k;
+    let filled = 0;
+    for (; filled < Math.min(d.counts[i] - 1, k); filled++) {
+      distances[base + filled] = 0;
+      indices[base + filled] = i;
+    }
+    if (filled === k) continue;
+    // The other distinct rows in distance order, enough of them to close the last group.
+    let dist = nn!.distances.subarray(i * q, (i + 1) * q);
+    let idx = nn!.indices.subarray(i * q, (i + 1) * q);
+    for (let want = q; ;) {
+      let needed = k - filled;
+      let c = 0;
+      while (c < dist.length && needed > 0) {
+        let e = c;
+        let groupCopies = 0;
+        while (e < dist.length && dist[e] === dist[c]) groupCopies += d.counts[idx[e++]];
+        if (e === dist.length && dist.length < u - 1 && groupCopies >= needed) break; // may go on
+        needed -= Math.min(groupCopies, needed);
+        c = e;
+      }
+      if (needed === 0 || dist.length >= u - 1) break;
+      want = Math.min(u - 1, want * 2);
+      const one = index!.search(
+        want + 1,
+        matrix(1, d.X.cols, d.X.data.subarray(i * d.X.cols, (i + 1) * d.X.cols)),
+      );
+      const keep = [...one.indices.keys()].filter((c2) => one.indices[c2] !== i).slice(0, want);
+      dist = Float64Array.from(keep, (c2) => one.distances[c2]);
+      idx = Int32Array.from(keep, (c2) => one.indices[c2]);
+    }
+    if (dist.length > 0 && dist[0] === 0) return undefined;
+    for (let c = 0; c < dist.length && filled < k;) {
+      let e = c;
+      while (e < dist.length && dist[e] === dist[c]) e++;
+      // Merge the group's copies by input row index; each place goes to the lowest next copy.
+      const heads = Array.from({ length: e - c }, (_, g) => start[idx[c + g]]);
+      while (filled < k) {
+        let best = -1;
+        for (let g = 0; g < heads.length; g++) {
+          const j = idx[c + g];
+          if (heads[g] < start[j + 1] && (best < 0 || copies[heads[g]] < copies[heads[best]]))
+            best = g;
+        }
+        if (best < 0) break;
+        heads[best]++;
+        distances[base + filled] = dist[c];
+        indices[base + filled] = idx[c + best];
+        filled++;
+      }
+      c = e;
+    }
+  }
+  return { k, distances, indices };
 }
 
 /**
@@ -120,7 +210,8 @@ export async function knnTrainingScoresDistinct(
     checkK(u, q, true);
     nn = await kNearestAsync(d.X, q);
   }
-  const distances = new Float64Array(u * k); // the k smallest of each multiset, ascending
+  // Only distances enter a kNN score, so which copies fill a tied group does not matter.
+  const distances = new Float64Array(u * k);
   for (let i = 0; i < u; i++) {
     let filled = 0;
     const base = i * k;
@@ -135,21 +226,48 @@ export async function knnTrainingScoresDistinct(
   return expand(summarise({ k, distances, indices: new Int32Array(u * k) }, method), d.inverse);
 }
 
-/** A panel entry's fit on distinct rows, answered as the pool answers a fit. */
+/**
+ * LOF training scores of every input row from the distinct rows: the lof detector's own
+ * `fitFromNeighbours` on the distinct rows with neighbour lists that hold each row's k
+ * neighbours as on all rows (neighboursDistinct), so every k-distance, density and factor is
+ * computed from the same numbers in the same order. Undefined where that does not hold.
+ */
+export async function lofTrainingScoresDistinct(
+  d: DistinctRows,
+  params: Record<string, unknown>,
+): Promise<Float64Array | undefined> {
+  const total = d.inverse.length;
+  const def = getDetector("lof");
+  const k = def.selfNeighbours!(total, params);
+  if (k === 0 || d.X.rows < 2) return undefined;
+  const nn = await neighboursDistinct(d, k);
+  if (nn === undefined) return undefined;
+  const fitted = def.fitFromNeighbours!(d.X, params, nn);
+  return expand(fitted.trainingScores!, d.inverse);
+}
+
+/**
+ * A panel entry's fit on distinct rows, answered as the pool answers a fit; undefined where the
+ * distinct-row path declines (the fit then runs on all rows).
+ */
 export async function fitDistinct(
   d: DistinctRows,
   detector: string,
   params: Record<string, unknown>,
-): Promise<FitReply> {
+): Promise<FitReply | undefined> {
   const t0 = performance.now();
   try {
-    if (detector !== "knn") throw new Error(`${detector} has no distinct-row path`);
-    const scores = await knnTrainingScoresDistinct(
-      d,
-      params.nNeighbors as number,
-      params.method as "largest" | "mean" | "median",
-    );
-    // The threshold as the model layer sets it (state unused by it).
+    let scores: Float64Array | undefined;
+    if (detector === "knn")
+      scores = await knnTrainingScoresDistinct(
+        d,
+        params.nNeighbors as number,
+        params.method as "largest" | "mean" | "median",
+      );
+    else if (detector === "lof") scores = await lofTrainingScoresDistinct(d, params);
+    else throw new Error(`${detector} has no distinct-row path`);
+    if (scores === undefined) return undefined;
+    // The threshold as the model layer sets it (the state is not needed for it).
     const model = finishModel(detector, params, d.X.cols, undefined, scores);
     return {
       ok: true,

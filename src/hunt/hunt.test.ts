@@ -239,7 +239,7 @@ test("a hunt on distinct rows writes exactly what the naive hunt writes", async 
   for (let i = 0; i < 4000; i++)
     lines.push(`${(i * 7) % 5 === 0 ? i % 11 : 0},${(i * 13) % 17 === 0 ? i % 5 : 1},${i % 3}`);
   writeFileSync(input, lines.join("\n") + "\n");
-  const detectors = ["knn", "knn_mean", "hbos"];
+  const detectors = ["knn", "knn_mean", "lof", "hbos"];
   const fast = await hunt({ input, out: join(dir, "fast"), detectors, contamination: 0.01 });
   const naive = await hunt({
     input,
@@ -250,7 +250,7 @@ test("a hunt on distinct rows writes exactly what the naive hunt writes", async 
   });
   assert.deepEqual(
     fast.detectors.map((d) => d.onDistinctRows),
-    [true, true, false],
+    [true, true, true, false],
   );
   assert.ok(naive.detectors.every((d) => !d.onDistinctRows));
   for (const f of ["flagged.csv", "flagged.jsonl"])

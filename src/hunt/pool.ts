@@ -9,8 +9,11 @@ import { sharedMatrix, workers } from "../detectors/parallel.js";
 export interface FitJob {
   readonly detector: string;
   readonly params: Record<string, unknown>;
-  /** Runs the fit some other way (on distinct rows, dedupe.ts) in this job's lane. */
-  readonly custom?: () => Promise<FitReply>;
+  /**
+   * Runs the fit some other way (on distinct rows, dedupe.ts) in this job's lane; undefined =
+   * declined, fit on the worker as usual.
+   */
+  readonly custom?: () => Promise<FitReply | undefined>;
 }
 
 export type FitReply =
@@ -39,10 +42,10 @@ export async function runFits(
       const job = jobs[index];
       onEvent({ kind: "start", index });
       const started = Date.now();
-      if (job.custom !== undefined) {
-        const reply = await job.custom();
-        replies[index] = reply;
-        onEvent({ kind: "done", index, reply, wallSeconds: (Date.now() - started) / 1000 });
+      const custom = job.custom === undefined ? undefined : await job.custom();
+      if (custom !== undefined) {
+        replies[index] = custom;
+        onEvent({ kind: "done", index, reply: custom, wallSeconds: (Date.now() - started) / 1000 });
         continue;
       }
       const r = await worker.run({
