@@ -199,17 +199,23 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
     });
 
     // Forecast each fit's time on samples; drop those predicted over the budget.
-    let forecasts: (Forecast | undefined)[] = panel.map(() => undefined);
+    const forecasts: (Forecast | undefined)[] = panel.map(() => undefined);
     let forecastSeconds = 0;
-    if (budget !== null && X.rows > (options.forecastMinRows ?? FORECAST_MIN_ROWS)) {
-      options.onStage?.(`forecasting ${names.length} detectors' times on samples`);
+    // The rows each fit really runs on: a distinct-row fit runs on the distinct rows. Fits on
+    // at most FORECAST_MIN_ROWS rows are not forecast (timing samples would cost as much).
+    const fitRows = panel.map((_, k) => (onDistinct[k] ? unique!.X.rows : X.rows));
+    const minRows = options.forecastMinRows ?? FORECAST_MIN_ROWS;
+    const toForecast = panel.map((_, k) => k).filter((k) => fitRows[k] > minRows);
+    if (budget !== null && toForecast.length > 0) {
+      options.onStage?.(`forecasting ${toForecast.length} detectors' times on samples`);
       const t0 = performance.now();
-      // A distinct-row fit is forecast as a fit on the distinct rows (sampled with duplicates,
-      // so the forecast leans high).
-      const fullRows = panel.map((_, k) => (onDistinct[k] ? unique!.X.rows : X.rows));
-      forecasts = await forecastFits(forecastSamples(X), jobs, fullRows, {
-        concurrency: options.concurrency,
-      });
+      const found = await forecastFits(
+        forecastSamples(X),
+        toForecast.map((k) => jobs[k]),
+        toForecast.map((k) => fitRows[k]),
+        { concurrency: options.concurrency },
+      );
+      toForecast.forEach((k, i) => (forecasts[k] = found[i]));
       forecastSeconds = (performance.now() - t0) / 1000;
     }
     const predicted = forecasts.map((f) => f?.predictedSeconds ?? null);
