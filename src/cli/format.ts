@@ -34,6 +34,18 @@ export function formatHuntSummary(s: HuntSummary): string {
         (e === null ? "" : `; median error ×${(2 ** e).toFixed(2)} (actual vs predicted)`),
     );
   }
+  if (s.label !== undefined) {
+    const l = s.label;
+    lines.push(
+      `against ${l.column} (${l.positives} anomalies): ranking ROC AUC ${l.rocAuc.toFixed(4)}, AP ${l.averagePrecision.toFixed(4)}, precision@n ${l.precisionAtN.toFixed(4)}`,
+    );
+    lines.push(
+      "  per detector (ROC AUC / AP): " +
+        Object.entries(l.perDetector)
+          .map(([d, m]) => `${d} ${m.rocAuc.toFixed(3)}/${m.averagePrecision.toFixed(3)}`)
+          .join(", "),
+    );
+  }
   lines.push("");
   lines.push("votes  rows");
   s.rankHistogram.forEach((count, k) => {

@@ -159,6 +159,10 @@ program
     budget,
     DEFAULT_BUDGET_SECONDS,
   )
+  .option(
+    "--label <column>",
+    "0/1 column (1 = anomaly), never a feature: report ROC AUC, AP and precision@n of the ranking",
+  )
   .option("--top <k>", "write the top k rows instead of every row with at least one vote", number)
   .option("--out <dir>", "output folder", "hunt-out")
   .option("--quiet", "no progress, summary, result line or bell on the terminal (for scripts)")
@@ -173,6 +177,7 @@ program
         contamination: number;
         top?: number;
         budget: number | null;
+        label?: string;
         out: string;
         quiet?: boolean;
         format?: LogFormat;
@@ -195,6 +200,7 @@ program
           onStage: (s) => progress.setStage(s),
           onDetector: (e, names) => progress.detectorEvent(e, names),
           budgetSeconds: o.budget,
+          label: o.label,
           onForecast: (names, predicted) => progress.setForecast(names, predicted),
           onDropped: (name, predicted, limit) =>
             progress.note(

@@ -10,11 +10,12 @@
  */
 import { performance } from "node:perf_hooks";
 import { DataError, ParamError } from "../core/errors.js";
-import { numericColumns, requireColumns, toMatrix } from "../data/csv.js";
+import { numericColumns, requireColumns, toLabels, toMatrix } from "../data/csv.js";
 import { readLog, type ReadOptions } from "../data/read.js";
 import { ident, openDb } from "../data/db.js";
 import { labelsFromScores } from "../detectors/model.js";
 import { consensus } from "./consensus.js";
+import { labelReport, type LabelReport } from "./evaluate.js";
 import { forecastFits, forecastSamples, type Forecast } from "./forecast.js";
 import { checkOutputColumns, prepareOutDir, writeOutputs } from "./outputs.js";
 import { resolvePanel } from "./panel.js";
@@ -45,6 +46,8 @@ export interface HuntOptions {
    * (dedupe.ts; default true). False runs every detector on all rows (the naive path).
    */
   readonly dedupe?: boolean;
+  /** A 0/1 column (1 = anomaly) to measure the ranking against; never used as a feature. */
+  readonly label?: string;
   /** Inputs of at most this many rows get no forecast (default FORECAST_MIN_ROWS). */
   readonly forecastMinRows?: number;
   /** The detectors kept and their predicted seconds (null: no forecast), before fitting. */
@@ -130,14 +133,19 @@ export interface HuntSummary {
     readonly scores: (number | null)[][];
   };
   readonly forecast: ForecastReport;
+  /** With `label`: ROC AUC, AP and precision@n of the ranking and of each detector. */
+  readonly label?: LabelReport;
   readonly outputs: Record<string, string>;
   readonly top: readonly Record<string, unknown>[];
 }
 
 const RESERVED = new Set(["rank", "score"]);
 
-export async function hunt(options: HuntOptions): Promise<HuntSummary> {
+export async function hunt(huntOptions: HuntOptions): Promise<HuntSummary> {
+  let options = huntOptions;
   const started = performance.now();
+  if (options.label !== undefined)
+    options = { ...options, exclude: [...(options.exclude ?? []), options.label] }; // never a feature
   const contamination = options.contamination ?? 0.001;
   const panel = resolvePanel(options.detectors, contamination);
   const budget =
@@ -186,6 +194,8 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
     const distinctRows = distinct.getRowsJS()[0][0] as number;
 
     checkOutputColumns(table.columns, options.input);
+    const labels =
+      options.label === undefined ? undefined : await toLabels(db, table, options.label);
     const outDir = await prepareOutDir(options.out);
 
     // Detectors whose definition allows it score each distinct row once (dedupe.ts).
@@ -308,6 +318,9 @@ export async function hunt(options: HuntOptions): Promise<HuntSummary> {
       rankHistogram,
       agreement: { detectors: ran, ...agreed.agreement },
       forecast: forecastReport(budget, forecastSeconds, detectorSummaries),
+      ...(labels === undefined
+        ? {}
+        : { label: labelReport(options.label!, labels, agreed.rank, agreed.mean, ran, scores) }),
     };
     const written = await writeOutputs({
       db,
