@@ -10,6 +10,8 @@ export function formatHuntSummary(s: HuntSummary): string {
     `${s.rows} rows (${s.distinctRows} distinct feature rows), ${s.features.length} features: ${s.features.join(", ")}`,
   );
   lines.push(`contamination ${s.contamination}; ${s.seconds.toFixed(2)} s in all`);
+  if (s.trainedOn !== s.rows)
+    lines.push(`fitted on ${s.trainedOn} rows (--train-on), every row scored`);
   const byStatus = (st: string): string[] =>
     s.detectors.filter((d) => d.status === st).map((d) => d.name);
   lines.push(

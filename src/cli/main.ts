@@ -160,6 +160,10 @@ program
     DEFAULT_BUDGET_SECONDS,
   )
   .option(
+    "--train-on <predicate>",
+    `fit on the rows a DuckDB SQL predicate selects (e.g. "attack = '-'") and score every row`,
+  )
+  .option(
     "--label <column>",
     "0/1 column (1 = anomaly), never a feature: report ROC AUC, AP and precision@n of the ranking",
   )
@@ -178,6 +182,7 @@ program
         top?: number;
         budget: number | null;
         label?: string;
+        trainOn?: string;
         out: string;
         quiet?: boolean;
         format?: LogFormat;
@@ -201,6 +206,7 @@ program
           onDetector: (e, names) => progress.detectorEvent(e, names),
           budgetSeconds: o.budget,
           label: o.label,
+          trainOn: o.trainOn,
           onForecast: (names, predicted) => progress.setForecast(names, predicted),
           onDropped: (name, predicted, limit) =>
             progress.note(

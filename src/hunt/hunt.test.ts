@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { matrix } from "../core/matrix.js";
+import { fit, score } from "../detectors/model.js";
 import { connectionsToCsv, generateConnections } from "../data/synthetic.js";
 import { withDb } from "../data/db.js";
 import { hunt } from "./hunt.js";
@@ -293,4 +294,49 @@ test("--label: the label is never a feature, and the ranking's ROC AUC, AP and p
     label: { rocAuc: number };
   };
   assert.equal(written.label.rocAuc, l.rocAuc);
+});
+
+test("--train-on fits on the selected rows and scores every row with those models", async () => {
+  const out = tmp();
+  const s = await hunt({
+    input: sample,
+    out,
+    exclude: ["hour"],
+    trainOn: "attack = '-'",
+    detectors: ["hbos", "knn"],
+    contamination: 0.01,
+  });
+  const benign = readFileSync(sample, "utf8")
+    .trim()
+    .split("\n")
+    .slice(1)
+    .filter((l) => l.endsWith(",-")).length;
+  assert.equal(s.trainedOn, benign);
+  assert.equal(s.rows, 5000);
+  assert.ok(s.detectors.every((d) => d.status === "ran" && !d.onDistinctRows));
+  // hbos's votes are exactly those of a model fitted on the benign rows, scoring every row.
+  const lines = readFileSync(sample, "utf8").trim().split("\n");
+  const header = lines[0].split(",");
+  const cols = s.features.map((f) => header.indexOf(f));
+  const all = lines.slice(1).map((l) => l.split(","));
+  const toMatrix = (rs: string[][]) =>
+    matrix(
+      rs.length,
+      cols.length,
+      Float64Array.from(rs.flatMap((r) => cols.map((c) => Number(r[c])))),
+    );
+  const model = fit("hbos", toMatrix(all.filter((r) => r[header.indexOf("attack")] === "-")), {
+    contamination: 0.01,
+  });
+  const direct = score(model, toMatrix(all));
+  assert.equal(s.detectors[0].flagged, direct.filter((v) => v > model.threshold).length);
+  assert.equal(s.detectors[0].threshold, model.threshold);
+  await assert.rejects(
+    hunt({ input: sample, out, trainOn: "attack = 'nothing'", detectors: ["hbos"] }),
+    /selects no rows/,
+  );
+  await assert.rejects(
+    hunt({ input: sample, out, trainOn: "no_such_column = 1", detectors: ["hbos"] }),
+    /not a valid predicate/,
+  );
 });

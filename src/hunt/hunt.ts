@@ -19,7 +19,9 @@ import { labelReport, type LabelReport } from "./evaluate.js";
 import { forecastFits, forecastSamples, type Forecast } from "./forecast.js";
 import { checkOutputColumns, prepareOutDir, writeOutputs } from "./outputs.js";
 import { resolvePanel } from "./panel.js";
-import { runFits, type FitJob, type JobEvent } from "./pool.js";
+import { runFits, type FitJob, type FitReply, type JobEvent } from "./pool.js";
+import { scoreAllRows, trainingRows } from "./train-on.js";
+import { takeRows } from "../core/matrix.js";
 import { dedupes, distinctRows as distinctRowsOf, fitDistinct } from "./dedupe.js";
 
 export interface HuntOptions {
@@ -46,6 +48,11 @@ export interface HuntOptions {
    * (dedupe.ts; default true). False runs every detector on all rows (the naive path).
    */
   readonly dedupe?: boolean;
+  /**
+   * DuckDB SQL predicate over the input's columns: fit on the rows it selects, score every row
+   * (e.g. `attack = '-'` to learn benign traffic only).
+   */
+  readonly trainOn?: string;
   /** A 0/1 column (1 = anomaly) to measure the ranking against; never used as a feature. */
   readonly label?: string;
   /** Inputs of at most this many rows get no forecast (default FORECAST_MIN_ROWS). */
@@ -116,6 +123,8 @@ export interface DetectorSummary {
 export interface HuntSummary {
   readonly input: string;
   readonly rows: number;
+  /** Rows the detectors were fitted on (--train-on), or all rows. */
+  readonly trainedOn: number;
   /** Malformed input records skipped at the user's request (`--on-bad-rows skip`). */
   readonly skipped: number;
   readonly distinctRows: number;
@@ -196,11 +205,20 @@ export async function hunt(huntOptions: HuntOptions): Promise<HuntSummary> {
     checkOutputColumns(table.columns, options.input);
     const labels =
       options.label === undefined ? undefined : await toLabels(db, table, options.label);
+    const trainRows =
+      options.trainOn === undefined
+        ? undefined
+        : await trainingRows(db, table.table, options.trainOn, options.input);
+    // The rows the detectors are fitted on: all, or those --train-on selects.
+    const fitX = trainRows === undefined ? X : takeRows(X, trainRows);
     const outDir = await prepareOutDir(options.out);
 
     // Detectors whose definition allows it score each distinct row once (dedupe.ts).
     const useDistinct =
-      options.dedupe !== false && distinctRows < X.rows && panel.some((e) => dedupes(e.detector));
+      options.dedupe !== false &&
+      trainRows === undefined &&
+      distinctRows < X.rows &&
+      panel.some((e) => dedupes(e.detector));
     const unique = useDistinct ? distinctRowsOf(X) : undefined;
     const onDistinct = panel.map((e) => unique !== undefined && dedupes(e.detector));
     panel.forEach((e, k) => {
@@ -213,14 +231,14 @@ export async function hunt(huntOptions: HuntOptions): Promise<HuntSummary> {
     let forecastSeconds = 0;
     // The rows each fit really runs on: a distinct-row fit runs on the distinct rows. Fits on
     // at most FORECAST_MIN_ROWS rows are not forecast (timing samples would cost as much).
-    const fitRows = panel.map((_, k) => (onDistinct[k] ? unique!.X.rows : X.rows));
+    const fitRows = panel.map((_, k) => (onDistinct[k] ? unique!.X.rows : fitX.rows));
     const minRows = options.forecastMinRows ?? FORECAST_MIN_ROWS;
     const toForecast = panel.map((_, k) => k).filter((k) => fitRows[k] > minRows);
     if (budget !== null && toForecast.length > 0) {
       options.onStage?.(`forecasting ${toForecast.length} detectors' times on samples`);
       const t0 = performance.now();
       const found = await forecastFits(
-        forecastSamples(X),
+        forecastSamples(fitX),
         toForecast.map((k) => jobs[k]),
         toForecast.map((k) => fitRows[k]),
         { concurrency: options.concurrency },
@@ -242,12 +260,18 @@ export async function hunt(huntOptions: HuntOptions): Promise<HuntSummary> {
     );
 
     options.onStage?.(`fitting ${kept.length} detectors`);
-    const replies = await runFits(
-      X,
+    let replies = await runFits(
+      fitX,
       kept.map((k) => jobs[k]),
       (e) => options.onDetector?.(e, keptNames),
-      { concurrency: options.concurrency },
+      { concurrency: options.concurrency, keepModels: trainRows !== undefined },
     );
+    if (trainRows !== undefined) {
+      options.onStage?.(`scoring all ${X.rows} rows with the models fitted on ${fitX.rows}`);
+      const all: FitReply[] = [];
+      for (const r of replies) all.push(await scoreAllRows(r, X));
+      replies = all;
+    }
 
     const detectorSummaries: DetectorSummary[] = [];
     const scores: Float64Array[] = [];
@@ -310,6 +334,7 @@ export async function hunt(huntOptions: HuntOptions): Promise<HuntSummary> {
     const partial = {
       input: options.input,
       rows,
+      trainedOn: fitX.rows,
       skipped: table.skipped,
       distinctRows,
       features,
