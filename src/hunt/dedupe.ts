@@ -16,9 +16,13 @@
  *   interleaved by row index (neighboursDistinct), and lof's own fitFromNeighbours runs on them.
  * - not cof, sod, abod: they use the neighbours' coordinates and pairwise geometry beyond the
  *   lists (chaining distances, subspaces, angles between copies); not worked through yet.
- * - not iforest, inne, loda, cblof, gmm, …: fits that draw random rows or iterate over rows
- *   (subsamples, k-means, EM) would need weighted versions of their fits to match, which the
- *   detectors do not have yet; the histograms and ECDFs of hbos, ecod, copod likewise.
+ * - every other detector whose training scores are, by its definition, its `score` of the
+ *   training rows (iforest, inne, cblof, …): fitted on all rows (their fits draw random rows or
+ *   iterate over rows: subsamples, k-means, EM, which would need weighted fits to match), but
+ *   each distinct row is scored once and the score spread back, exact because `score` is pure
+ *   (the worker's `fitDistinct` job; decided at run time, reported per detector).
+ * - not hbos, ecod, copod, loda, …: their training scores are in-sample (histograms, ECDFs,
+ *   projections of the training data itself), computed by their fit on all rows.
  */
 import { performance } from "node:perf_hooks";
 import { matrix, type Matrix } from "../core/matrix.js";

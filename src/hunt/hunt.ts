@@ -22,6 +22,7 @@ import { resolvePanel } from "./panel.js";
 import { runFits, type FitJob, type FitReply, type JobEvent } from "./pool.js";
 import { scoreAllRows, trainingRows } from "./train-on.js";
 import { takeRows } from "../core/matrix.js";
+import { sharedMatrix } from "../detectors/parallel.js";
 import { dedupes, distinctRows as distinctRowsOf, fitDistinct } from "./dedupe.js";
 
 export interface HuntOptions {
@@ -214,16 +215,24 @@ export async function hunt(huntOptions: HuntOptions): Promise<HuntSummary> {
     const outDir = await prepareOutDir(options.out);
 
     // Detectors whose definition allows it score each distinct row once (dedupe.ts).
+    // The others fit on all rows, and score each distinct row once where their training
+    // scores are scores of the training rows (score-worker.ts, fitDistinct).
     const useDistinct =
-      options.dedupe !== false &&
-      trainRows === undefined &&
-      distinctRows < X.rows &&
-      panel.some((e) => dedupes(e.detector));
+      options.dedupe !== false && trainRows === undefined && distinctRows < X.rows;
     const unique = useDistinct ? distinctRowsOf(X) : undefined;
     const onDistinct = panel.map((e) => unique !== undefined && dedupes(e.detector));
+    const sharedDistinct =
+      unique === undefined
+        ? undefined
+        : {
+            data: sharedMatrix(unique.X).data,
+            inverse: new Int32Array(new SharedArrayBuffer(unique.inverse.byteLength)),
+          };
+    sharedDistinct?.inverse.set(unique!.inverse);
     panel.forEach((e, k) => {
       if (onDistinct[k])
         jobs[k] = { ...jobs[k], custom: () => fitDistinct(unique!, e.detector, e.params) };
+      else if (sharedDistinct !== undefined) jobs[k] = { ...jobs[k], distinct: sharedDistinct };
     });
 
     // Forecast each fit's time on samples; drop those predicted over the budget.
@@ -278,14 +287,15 @@ export async function hunt(huntOptions: HuntOptions): Promise<HuntSummary> {
     const votes: Uint8Array[] = [];
     const ran: string[] = [];
     panel.forEach((entry, k) => {
+      const position = kept.indexOf(k);
+      const answer = position < 0 ? undefined : replies[position];
       const base = {
         name: entry.name,
         detector: entry.detector,
         params: entry.params,
         predictedSeconds: predicted[k],
-        onDistinctRows: onDistinct[k],
+        onDistinctRows: onDistinct[k] || (answer?.ok === true && answer.scoredDistinct === true),
       };
-      const position = kept.indexOf(k);
       if (position < 0) {
         detectorSummaries.push({
           ...base,

@@ -14,10 +14,23 @@ export interface FitJob {
    * declined, fit on the worker as usual.
    */
   readonly custom?: () => Promise<FitReply | undefined>;
+  /**
+   * Distinct rows (shared, row-major) and each row's distinct row: training scores that are
+   * scores of the training rows are computed once per distinct row (same numbers).
+   */
+  readonly distinct?: { readonly data: Float64Array; readonly inverse: Int32Array };
 }
 
 export type FitReply =
-  | { ok: true; trainingScores: Float64Array; threshold: number; seconds: number; model?: string }
+  | {
+      ok: true;
+      trainingScores: Float64Array;
+      threshold: number;
+      seconds: number;
+      model?: string;
+      /** The training scores were computed once per distinct row. */
+      scoredDistinct?: boolean;
+    }
   | { ok: false; error: string; errorName: string };
 
 export type JobEvent =
@@ -48,15 +61,28 @@ export async function runFits(
         onEvent({ kind: "done", index, reply: custom, wallSeconds: (Date.now() - started) / 1000 });
         continue;
       }
-      const r = await worker.run({
-        kind: "fit",
-        detector: job.detector,
-        params: job.params,
-        data: shared.data,
-        rows: X.rows,
-        cols: X.cols,
-        keepModel: options.keepModels ?? false,
-      });
+      const r = await worker.run(
+        job.distinct !== undefined && !options.keepModels
+          ? {
+              kind: "fitDistinct",
+              detector: job.detector,
+              params: job.params,
+              data: shared.data,
+              rows: X.rows,
+              cols: X.cols,
+              distinct: job.distinct.data,
+              inverse: job.distinct.inverse,
+            }
+          : {
+              kind: "fit",
+              detector: job.detector,
+              params: job.params,
+              data: shared.data,
+              rows: X.rows,
+              cols: X.cols,
+              keepModel: options.keepModels ?? false,
+            },
+      );
       const reply: FitReply = r.ok
         ? {
             ok: true,
@@ -64,6 +90,7 @@ export async function runFits(
             threshold: r.threshold!,
             seconds: r.seconds!,
             model: r.model,
+            scoredDistinct: r.scoredDistinct,
           }
         : { ok: false, error: r.error, errorName: r.errorName ?? "Error" };
       replies[index] = reply;
