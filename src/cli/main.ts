@@ -40,9 +40,10 @@ function number(value: string): number {
   return n;
 }
 
-function budget(value: string): number | null {
+/** A budget in seconds; Infinity for "none" (commander turns a parser's null into ""). */
+function budget(value: string): number {
   try {
-    return parseBudget(value);
+    return parseBudget(value) ?? Number.POSITIVE_INFINITY;
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message);
   }
@@ -180,7 +181,7 @@ program
         detectors?: string[];
         contamination: number;
         top?: number;
-        budget: number | null;
+        budget: number;
         label?: string;
         trainOn?: string;
         out: string;
@@ -204,7 +205,7 @@ program
           read: { format: o.format, onBadRows: o.onBadRows, names: o.names },
           onStage: (s) => progress.setStage(s),
           onDetector: (e, names) => progress.detectorEvent(e, names),
-          budgetSeconds: o.budget,
+          budgetSeconds: o.budget === Number.POSITIVE_INFINITY ? null : o.budget,
           label: o.label,
           trainOn: o.trainOn,
           onForecast: (names, predicted) => progress.setForecast(names, predicted),
