@@ -9,7 +9,7 @@
  *
  *   node dist/bench/dune.js [--out bench/results]
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -157,6 +157,7 @@ async function main(): Promise<void> {
   writeFileSync(file, JSON.stringify(result, null, 2) + "\n");
   console.log(JSON.stringify(result, null, 2));
   console.log(`saved ${file}`);
+  rmSync(work, { recursive: true, force: true });
   await closePool();
 }
 

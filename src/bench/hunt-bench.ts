@@ -7,7 +7,7 @@
  *   the five fields coded (src/bench/category-codes.ts, until --fields lands), the hunt.
  * Reported: seconds (encode and hunt apart), peak memory, detectors run/dropped, forecast error.
  */
-import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -40,6 +40,7 @@ export async function huntInput(kind: HuntKind, repo: string): Promise<string> {
     coded,
     FIELDS,
   );
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   await withDb(async (db) => {
     // Resampled with replacement: 300,000 draws of a row number, seeded through DuckDB's setseed.
     await db.connection.run(
@@ -83,12 +84,15 @@ export async function runHuntCase(kind: HuntKind, path: string): Promise<HuntCas
   }
   const columns = FIELDS.map((f) => `code_${f}`);
   const encodeSeconds = (performance.now() - t0) / 1000;
-  const s = await hunt({
-    input,
-    out: join(tmpdir(), `anomalog-bench-hunt-${kind}-${process.pid}`),
-    columns,
-    contamination: 0.001,
-  });
+  const out = join(tmpdir(), `anomalog-bench-hunt-${kind}-${process.pid}`);
+  let s: Awaited<ReturnType<typeof hunt>>;
+  try {
+    s = await hunt({ input, out, columns, contamination: 0.001 });
+  } finally {
+    // The coded copy of a 1M-record log is half a gigabyte: never leave it behind.
+    rmSync(out, { recursive: true, force: true });
+    if (input !== path) rmSync(input, { force: true });
+  }
   const names = (st: string): string[] =>
     s.detectors.filter((d) => d.status === st).map((d) => d.name);
   return {
