@@ -5,7 +5,7 @@
  * own). Prints a table and saves the results under bench/results/.
  *
  *   node dist/bench/run.js [--quick] [--only iforest,hbos] [--repeats 5] [--timeout 180]
- *                          [--ingest-only | --no-ingest]
+ *                          [--ingest-only | --no-ingest] [--hunt-only | --no-hunt]
  *
  * On ODDS every parity configuration runs (knn_mean, lof_35, ...; `--only` takes labels or
  * detector names). On generated data, KiB/row is peak RSS over rows: if it stays level or falls
@@ -15,6 +15,9 @@
  *
  * Then ingestion (src/bench/ingest.ts): generated CSV and CloudTrail JSON Lines read into
  * DuckDB, 1M rows (100k with --quick), rows/s and peak memory, median of 3 runs.
+ *
+ * Then the hunt (src/bench/hunt-bench.ts): the DUNE CloudTrail file resampled to 300k rows and
+ * 1M generated CloudTrail records end to end, one run each (not with --quick).
  *
  * Times are medians over repeats; the machine is noisy, so compare ratios within one run.
  */
@@ -36,6 +39,13 @@ import { hasShared, oddsDatasets, pyodResults } from "../eval/reference.js";
 import { VARIANTS } from "../eval/parity-variants.js";
 import { readSplits } from "../eval/splits.js";
 import { INGEST_KINDS, ingestInput, runIngestCase, type IngestKind } from "./ingest.js";
+import {
+  HUNT_KINDS,
+  huntInput,
+  runHuntCase,
+  type HuntCaseResult,
+  type HuntKind,
+} from "./hunt-bench.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "..", "..");
@@ -134,7 +144,15 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(await runIngestCase(kind as IngestKind, path)) + "\n");
     return;
   }
+  const huntCase = args.indexOf("--hunt-case");
+  if (huntCase >= 0) {
+    const [kind, path] = args.slice(huntCase + 1);
+    process.stdout.write(JSON.stringify(await runHuntCase(kind as HuntKind, path)) + "\n");
+    return;
+  }
   const quick = args.includes("--quick");
+  const huntOnly = args.includes("--hunt-only");
+  const noHunt = args.includes("--no-hunt") || quick;
   const ingestOnly = args.includes("--ingest-only");
   const noIngest = args.includes("--no-ingest");
   const onlyIndex = args.indexOf("--only");
@@ -152,7 +170,7 @@ async function main(): Promise<void> {
   );
 
   const oddsRows: Record<string, unknown>[] = [];
-  if (ingestOnly) {
+  if (ingestOnly || huntOnly) {
     // Only the ingestion section below.
   } else if (hasShared()) {
     const reference = pyodResults();
@@ -200,7 +218,7 @@ async function main(): Promise<void> {
     console.log("shared data not found: skipping the ODDS benchmarks");
   }
 
-  const sizes = ingestOnly ? [] : quick ? [100_000] : [100_000, 1_000_000];
+  const sizes = ingestOnly || huntOnly ? [] : quick ? [100_000] : [100_000, 1_000_000];
   const largeRows: Record<string, unknown>[] = [];
   console.log(
     `\nGenerated data, 10 features: fit and score all rows on ${availableParallelism()} threads; one process per case (peak RSS is the case's)`,
@@ -268,7 +286,7 @@ async function main(): Promise<void> {
   }
 
   const ingestRows: Record<string, unknown>[] = [];
-  if (!noIngest) {
+  if (!noIngest && !huntOnly) {
     const rows = quick ? 100_000 : 1_000_000;
     console.log(`\nIngestion: generated logs read into DuckDB; median of 3 runs, one process each`);
     console.log(
@@ -321,6 +339,40 @@ async function main(): Promise<void> {
     }
   }
 
+  const huntRows: HuntCaseResult[] = [];
+  if (!noHunt && !ingestOnly) {
+    console.log(
+      `\nHunt: the default panel, contamination 0.001, budget 60 s; one run each, own process`,
+    );
+    console.log(
+      `${"case".padEnd(14)} ${"rows".padStart(9)} ${"distinct".padStart(8)} ${"encode s".padStart(8)} ${"hunt s".padStart(7)} ${"total s".padStart(7)} ${"peak MiB".padStart(8)}  ran/dropped  forecast err`,
+    );
+    for (const kind of HUNT_KINDS) {
+      if (kind === "dune-300k" && !hasShared()) continue;
+      const path = await huntInput(kind, repo);
+      const child = spawnSync(
+        process.execPath,
+        [fileURLToPath(import.meta.url), "--hunt-case", kind, path],
+        { encoding: "utf8", maxBuffer: 1 << 22, timeout: Math.max(timeoutSeconds, 600) * 1000 },
+      );
+      if (child.status !== 0) {
+        console.log(`${kind.padEnd(14)} FAILED: ${(child.stderr || "timeout").split("\n")[0]}`);
+        continue;
+      }
+      const r = JSON.parse(child.stdout.trim().split("\n").pop()!) as Awaited<
+        ReturnType<typeof runHuntCase>
+      >;
+      huntRows.push(r);
+      console.log(
+        `${kind.padEnd(14)} ${String(r.rows).padStart(9)} ${String(r.distinctRows).padStart(8)} ${r.encodeSeconds.toFixed(1).padStart(8)} ` +
+          `${r.huntSeconds.toFixed(1).padStart(7)} ${r.seconds.toFixed(1).padStart(7)} ${r.peakMiB.toFixed(0).padStart(8)}  ` +
+          `${`${r.ran.length}/${r.dropped.length}`.padEnd(11)}  ${r.forecastMedianErrorFactor === null ? "-" : `×${r.forecastMedianErrorFactor.toFixed(2)}`}` +
+          (r.dropped.length > 0 ? `  dropped: ${r.dropped.join(", ")}` : "") +
+          (r.failed.length > 0 ? `  failed: ${r.failed.join(", ")}` : ""),
+      );
+    }
+  }
+
   const stamp = new Date().toISOString().replace(/[:]/g, "-").replace(/\..+$/, "");
   const dir = join(repo, "bench", "results");
   mkdirSync(dir, { recursive: true });
@@ -336,6 +388,7 @@ async function main(): Promise<void> {
         odds: oddsRows,
         generated: largeRows,
         ingest: ingestRows,
+        hunt: huntRows,
       },
       null,
       2,

@@ -1,4 +1,5 @@
 /** Terminal renderings of results. */
+import { dirname } from "node:path";
 import type { HuntSummary } from "../hunt/hunt.js";
 import type { EvalResult } from "../eval/experiment.js";
 import type { Profile } from "../data/profile.js";
@@ -9,12 +10,42 @@ export function formatHuntSummary(s: HuntSummary): string {
     `${s.rows} rows (${s.distinctRows} distinct feature rows), ${s.features.length} features: ${s.features.join(", ")}`,
   );
   lines.push(`contamination ${s.contamination}; ${s.seconds.toFixed(2)} s in all`);
+  if (s.trainedOn !== s.rows)
+    lines.push(`fitted on ${s.trainedOn} rows (--train-on), every row scored`);
+  const byStatus = (st: string): string[] =>
+    s.detectors.filter((d) => d.status === st).map((d) => d.name);
+  lines.push(
+    `detectors: ${byStatus("ran").length} ran` +
+      (byStatus("dropped").length > 0 ? `, dropped ${byStatus("dropped").join(", ")}` : "") +
+      (byStatus("failed").length > 0 ? `, failed ${byStatus("failed").join(", ")}` : ""),
+  );
   lines.push("");
-  lines.push("detector    status   seconds   flagged");
+  lines.push("detector    status   predicted s  seconds  actual/pred  flagged");
   for (const d of s.detectors) {
+    const predicted = d.predictedSeconds === null ? "-" : d.predictedSeconds.toFixed(3);
+    const ratio = s.forecast.ratios[d.name];
     lines.push(
-      `${d.name.padEnd(11)} ${d.status.padEnd(8)} ${(d.seconds === null ? "-" : d.seconds.toFixed(3)).padStart(7)}   ${String(d.flagged ?? "-").padStart(7)}` +
+      `${d.name.padEnd(11)} ${d.status.padEnd(8)} ${predicted.padStart(11)}  ${(d.seconds === null ? "-" : d.seconds.toFixed(3)).padStart(7)}  ${(ratio === undefined ? "-" : ratio.toFixed(2)).padStart(11)}  ${String(d.flagged ?? "-").padStart(7)}` +
         (d.error ? `   ${d.error}` : ""),
+    );
+  }
+  if (s.forecast.budgetSeconds !== null) {
+    const e = s.forecast.medianAbsLog2Error;
+    lines.push(
+      `forecast: ${s.forecast.seconds.toFixed(2)} s of sample fits; budget ${s.forecast.budgetSeconds} s per detector` +
+        (e === null ? "" : `; median error ×${(2 ** e).toFixed(2)} (actual vs predicted)`),
+    );
+  }
+  if (s.label !== undefined) {
+    const l = s.label;
+    lines.push(
+      `against ${l.column} (${l.positives} anomalies): ranking ROC AUC ${l.rocAuc.toFixed(4)}, AP ${l.averagePrecision.toFixed(4)}, precision@n ${l.precisionAtN.toFixed(4)}`,
+    );
+    lines.push(
+      "  per detector (ROC AUC / AP): " +
+        Object.entries(l.perDetector)
+          .map(([d, m]) => `${d} ${m.rocAuc.toFixed(3)}/${m.averagePrecision.toFixed(3)}`)
+          .join(", "),
     );
   }
   lines.push("");
@@ -25,10 +56,14 @@ export function formatHuntSummary(s: HuntSummary): string {
   if (s.top.length > 0) {
     lines.push("");
     lines.push("most suspicious:");
+    // Key fields: the features the detectors saw, then other fields while there is room.
     const original = Object.keys(s.top[0]).filter(
       (k) => k !== "rank" && k !== "score" && !k.startsWith("vote_"),
     );
-    const shown = original.slice(0, 6);
+    const shown = [
+      ...s.features.filter((f) => original.includes(f)),
+      ...original.filter((k) => !s.features.includes(k)),
+    ].slice(0, 6);
     const header = ["rank", "score", ...shown];
     const rows = s.top.map((r) => [
       String(r.rank),
@@ -41,8 +76,19 @@ export function formatHuntSummary(s: HuntSummary): string {
     for (const r of rows) lines.push(fmt(r));
   }
   lines.push("");
-  lines.push(`${s.flagged} rows written to ${s.outputs.flagged}`);
+  lines.push(`${s.flagged} rows written to ${s.outputs.csv} (also .jsonl, .parquet, hunt.duckdb)`);
   return lines.join("\n");
+}
+
+/** One line saying how a hunt went (printed last, after the bell of a long hunt). */
+export function huntResultLine(s: HuntSummary): string {
+  const ran = s.detectors.filter((d) => d.status === "ran").length;
+  const maxRank =
+    s.rankHistogram.length - 1 - [...s.rankHistogram].reverse().findIndex((c) => c > 0);
+  return (
+    `anomalog: hunt done in ${s.seconds.toFixed(1)} s: ${s.rows} rows, ${ran}/${s.detectors.length} detectors, ` +
+    `${s.flagged} flagged (highest rank ${maxRank}) in ${dirname(s.outputs.summary)}`
+  );
 }
 
 function truncate(v: string, n: number): string {

@@ -11,11 +11,15 @@ import { withDb } from "../data/db.js";
 import { describeParams, getDetector, listDetectors } from "../detectors/registry.js";
 import { evaluate } from "../eval/experiment.js";
 import { randomSplit, readSplits } from "../eval/splits.js";
-import { DEFAULT_PANEL, hunt } from "../hunt/hunt.js";
+import { DEFAULT_BUDGET_SECONDS, hunt } from "../hunt/hunt.js";
+import { parseBudget } from "../hunt/forecast.js";
+import { defaultPanelNames, missingFromDefaultPanel } from "../hunt/panel.js";
+import { abandonPartialOutputs } from "../hunt/outputs.js";
+import { formatQueryResult, runQuery, type QueryFormat } from "./query.js";
 import { connectionsToCsv, generateConnections } from "../data/synthetic.js";
 import { writeCloudTrail } from "../data/cloudtrail-synth.js";
 import { writeFile } from "node:fs/promises";
-import { formatEvalResult, formatHuntSummary, formatProfile } from "./format.js";
+import { formatEvalResult, formatHuntSummary, formatProfile, huntResultLine } from "./format.js";
 import { readLog } from "../data/read.js";
 import { profileTable } from "../data/profile.js";
 import { FORMATS, parseFormat, type LogFormat } from "../data/sniff.js";
@@ -37,6 +41,15 @@ function number(value: string): number {
   if (value.trim() === "" || !Number.isFinite(n))
     throw new InvalidArgumentError(`"${value}" is not a number`);
   return n;
+}
+
+/** A budget in seconds; Infinity for "none" (commander turns a parser's null into ""). */
+function budget(value: string): number {
+  try {
+    return parseBudget(value) ?? Number.POSITIVE_INFINITY;
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 }
 
 function onBadRows(value: string): OnBadRows {
@@ -90,6 +103,28 @@ function detectorHelp(): string {
   return lines.join("\n");
 }
 
+/** Hunts at least this long end with the terminal bell. */
+const LONG_HUNT_SECONDS = 10;
+
+function queryFormat(value: string): QueryFormat {
+  if (value !== "table" && value !== "csv" && value !== "jsonl")
+    throw new InvalidArgumentError(`"${value}" is not table, csv or jsonl`);
+  return value;
+}
+
+// Ctrl-C or a kill mid-hunt: remove the unfinished outputs' staging folder before exiting, so
+// nothing half-written is left (summary.json, the mark of a finished run, is written last).
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+] as const) {
+  process.on(signal, () => {
+    abandonPartialOutputs();
+    process.stderr.write(`\nanomalog: interrupted (${signal}); unfinished outputs removed\n`);
+    process.exit(code);
+  });
+}
+
 const program = new Command();
 program
   .name("anomalog")
@@ -113,8 +148,29 @@ program
   .option("--names <a,b,...>", NAMES_HELP, list)
   .option("--columns <a,b,...>", "feature columns (default: every numeric column)", list)
   .option("--exclude <a,b,...>", "columns never used as features (e.g. labels, ids)", list)
-  .option("--detectors <list>", `detectors to run (default: ${DEFAULT_PANEL.join(",")})`, list)
+  .option(
+    "--detectors <list>",
+    `detectors to run, by name (any registered detector, or a default-panel name such as knn_mean); "default" = ${defaultPanelNames().join(",")}` +
+      (missingFromDefaultPanel().length > 0
+        ? ` (the notebook's ${missingFromDefaultPanel().join(", ")} are not built yet)`
+        : ""),
+    list,
+  )
   .option("--contamination <share>", "expected share of outliers per detector", number, 0.001)
+  .option(
+    "--budget <time>",
+    "drop detectors whose fit is predicted (from timed fits on samples) to take longer than this: 60s, 2m, 1h, or none",
+    budget,
+    DEFAULT_BUDGET_SECONDS,
+  )
+  .option(
+    "--train-on <predicate>",
+    `fit on the rows a DuckDB SQL predicate selects (e.g. "attack = '-'") and score every row`,
+  )
+  .option(
+    "--label <column>",
+    "0/1 column (1 = anomaly), never a feature: report ROC AUC, AP and precision@n of the ranking",
+  )
   .option("--top <k>", "write the top k rows instead of every row with at least one vote", number)
   .option(
     "--spec <file>",
@@ -127,7 +183,7 @@ program
   )
   .option("--save <model.json>", "save the fitted encoder and detectors (with --spec or --fields)")
   .option("--out <dir>", "output folder", "hunt-out")
-  .option("--quiet", "no progress or summary on the terminal")
+  .option("--quiet", "no progress, summary, result line or bell on the terminal (for scripts)")
   .addHelpText("after", detectorHelp())
   .action(
     async (
@@ -141,6 +197,9 @@ program
         detectors?: string[];
         contamination: number;
         top?: number;
+        budget: number;
+        label?: string;
+        trainOn?: string;
         out: string;
         quiet?: boolean;
         format?: LogFormat;
@@ -173,11 +232,24 @@ program
           read: { format: o.format, onBadRows: o.onBadRows, names: o.names },
           onStage: (s) => progress.setStage(s),
           onDetector: (e, names) => progress.detectorEvent(e, names),
+          budgetSeconds: o.budget === Number.POSITIVE_INFINITY ? null : o.budget,
+          label: o.label,
+          trainOn: o.trainOn,
+          onForecast: (names, predicted) => progress.setForecast(names, predicted),
+          onDropped: (name, predicted, limit) =>
+            progress.note(
+              `dropping ${name}: predicted ${predicted.toFixed(1)} s > budget ${limit} s`,
+            ),
         });
       } finally {
         progress.finish();
       }
-      if (!o.quiet) console.log(formatHuntSummary(summary));
+      if (!o.quiet) {
+        console.log(formatHuntSummary(summary));
+        // A long hunt was probably left running in another window: ring and say how it went.
+        const bell = summary.seconds >= LONG_HUNT_SECONDS && process.stderr.isTTY ? "\x07" : "";
+        process.stderr.write(`${bell}${huntResultLine(summary)}\n`);
+      }
     },
   );
 
@@ -225,6 +297,19 @@ program
       if (!o.quiet) console.log(formatHuntSummary(summary));
     },
   );
+
+program
+  .command("query")
+  .description(
+    "Run SQL on a hunt's results (DIR/hunt.duckdb: tables events, features, scores, votes, detectors, agreement, run).",
+  )
+  .argument("<dir>", "a hunt's output folder")
+  .argument("<sql>", 'SQL, e.g. "SELECT * FROM events WHERE rank >= 3 ORDER BY score DESC"')
+  .option("--format <format>", "table, csv or jsonl", queryFormat, "table" as QueryFormat)
+  .action(async (dir: string, sql: string, o: { format: QueryFormat }) => {
+    const result = await runQuery(dir, sql);
+    process.stdout.write(formatQueryResult(result, o.format));
+  });
 
 program
   .command("profile")

@@ -1,5 +1,6 @@
 /**
- * Progress on stderr. On a terminal: one live line per detector (state, elapsed) redrawn a few
+ * Progress on stderr. On a terminal: one live line per detector (state, elapsed, ETA from the
+ * runtime forecast) redrawn a few
  * times a second, and a spinner for other stages. Elsewhere (CI, pipes): one plain line per event.
  */
 import type { JobEvent } from "../hunt/pool.js";
@@ -19,6 +20,8 @@ export class Progress {
   private detectors: { names: readonly string[]; lines: DetectorLine[] } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private drawnLines = 0;
+  /** Predicted seconds per detector name, for the ETA (absent: no forecast). */
+  private predicted = new Map<string, number>();
   private frame = 0;
 
   constructor(
@@ -35,6 +38,22 @@ export class Progress {
     if (this.quiet) return;
     if (!this.tty) this.stream.write(`${text}…\n`);
     this.ensureTimer();
+  }
+
+  /** The forecast of each detector about to run, shown as an ETA while it runs. */
+  setForecast(names: readonly string[], predicted: readonly (number | null)[]): void {
+    this.predicted = new Map();
+    names.forEach((n, k) => {
+      if (predicted[k] !== null) this.predicted.set(n, predicted[k]!);
+    });
+  }
+
+  /** A message that stays on screen (a dropped detector). */
+  note(text: string): void {
+    if (this.quiet) return;
+    if (this.tty) this.clear();
+    this.stream.write(`${text}\n`);
+    if (this.tty) this.draw();
   }
 
   detectorEvent(e: JobEvent, names: readonly string[]): void {
@@ -101,11 +120,18 @@ export class Progress {
       const width = Math.max(...this.detectors.names.map((n) => n.length));
       this.detectors.lines.forEach((l, k) => {
         const name = this.detectors!.names[k].padEnd(width);
+        const forecast = this.predicted.get(this.detectors!.names[k]);
+        const eta =
+          forecast === undefined
+            ? ""
+            : `  ETA ${Math.max(0, forecast - (Date.now() - l.started) / 1000).toFixed(1)} s`;
         const time =
           l.state === "running"
-            ? elapsed(l.started)
+            ? `${elapsed(l.started)}${eta}`
             : l.state === "waiting"
-              ? ""
+              ? forecast === undefined
+                ? ""
+                : `predicted ${forecast.toFixed(1)} s`
               : `${l.seconds.toFixed(2)} s`;
         const mark =
           l.state === "done"

@@ -1,6 +1,8 @@
 /**
- * Worker thread of the parallel pool. Three jobs:
+ * Worker thread of the parallel pool. Jobs:
  * - `fit`: one detector fitted on a whole shared matrix (the hunt runs its panel this way);
+ * - `fitDistinct`: the same, with training scores computed once per distinct row where the
+ *   detector defines them as scores of the training rows (the hunt's dedupe);
  * - `score`: rows [start, end) of a shared matrix through a detector's pure `score`, written
  *   into a shared output;
  * - `fitFeatures`: single-feature fits of a separable detector for features [start, end),
@@ -14,7 +16,7 @@ import { matrix } from "../core/matrix.js";
 import { performance } from "node:perf_hooks";
 import { buildIndex } from "../core/neighbors.js";
 import { getDetector } from "./registry.js";
-import { fit, saveModel } from "./model.js";
+import { finishModel, fit, prepareFit, saveModel } from "./model.js";
 
 export interface ScoreJob {
   readonly kind: "score";
@@ -62,7 +64,24 @@ export interface NeighboursJob {
   readonly indices: Int32Array;
 }
 
-export type PoolJob = ScoreJob | FitFeaturesJob | FitJob | NeighboursJob;
+/**
+ * A fit on all rows whose training scores, where the detector defines them as scores of the
+ * training rows (no in-sample `trainingScores`), are computed once per distinct row and spread
+ * back: `score` is pure, so this equals scoring every row.
+ */
+export interface FitDistinctJob {
+  readonly kind: "fitDistinct";
+  readonly detector: string;
+  readonly params: Record<string, unknown>;
+  readonly data: Float64Array;
+  readonly rows: number;
+  readonly cols: number;
+  /** The distinct rows (row-major) and each input row's distinct row. */
+  readonly distinct: Float64Array;
+  readonly inverse: Int32Array;
+}
+
+export type PoolJob = ScoreJob | FitFeaturesJob | FitJob | NeighboursJob | FitDistinctJob;
 
 export type PoolReply =
   | {
@@ -73,6 +92,8 @@ export type PoolReply =
       threshold?: number;
       seconds?: number;
       model?: string;
+      /** fitDistinct: whether the training scores came from the distinct rows. */
+      scoredDistinct?: boolean;
     }
   | { ok: false; error: string; errorName?: string };
 
@@ -86,6 +107,31 @@ function run(job: PoolJob): PoolReply {
       threshold: model.threshold,
       seconds: (performance.now() - t0) / 1000,
       model: job.keepModel ? saveModel(model) : undefined,
+    };
+  }
+  if (job.kind === "fitDistinct") {
+    const t0 = performance.now();
+    const X = matrix(job.rows, job.cols, job.data);
+    const { def, params } = prepareFit(job.detector, X, job.params);
+    const fitted = def.fit(X, params);
+    let trainingScores = fitted.trainingScores;
+    const scoredDistinct = trainingScores === undefined;
+    if (trainingScores === undefined) {
+      const once = def.score(
+        fitted.state,
+        matrix(job.distinct.length / job.cols, job.cols, job.distinct),
+        params,
+      );
+      trainingScores = new Float64Array(job.rows);
+      for (let i = 0; i < job.rows; i++) trainingScores[i] = once[job.inverse[i]];
+    }
+    const model = finishModel(def.name, params, job.cols, fitted.state, trainingScores);
+    return {
+      ok: true,
+      trainingScores,
+      threshold: model.threshold,
+      seconds: (performance.now() - t0) / 1000,
+      scoredDistinct,
     };
   }
   if (job.kind === "neighbours") {

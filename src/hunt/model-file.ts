@@ -23,6 +23,8 @@ export interface HuntModel {
   readonly features: FittedFeatures;
   readonly contamination: number;
   readonly detectors: readonly Model[];
+  /** Each detector's name in the hunt's outputs (`vote_<name>`: knn_mean for knn's mean variant). */
+  readonly names: readonly string[];
 }
 
 /** Writes the model file (through a temporary name, so a failed write leaves no half file). */
@@ -31,12 +33,14 @@ export async function saveHuntModel(
   features: FittedFeatures,
   contamination: number,
   savedDetectors: readonly string[],
+  names: readonly string[],
 ): Promise<void> {
   const text = encodeJson({
     format: HUNT_MODEL_FORMAT,
     version: HUNT_MODEL_VERSION,
     contamination,
     features,
+    names,
     // Each detector model as saveModel wrote it (its own format and version inside).
     detectors: savedDetectors.map((s) => decodeJson(s)),
   });
@@ -56,6 +60,7 @@ const envelope = z.object({
   contamination: z.number().gt(0).max(0.5),
   features: z.unknown(),
   detectors: z.array(z.unknown()).min(1),
+  names: z.array(z.string().min(1)).optional(),
 });
 
 export async function loadHuntModel(path: string): Promise<HuntModel> {
@@ -85,7 +90,12 @@ export async function loadHuntModel(path: string): Promise<HuntModel> {
       throw new ModelFormatError(
         `${path}: ${d.detector} was fit on ${d.nFeatures} features but the encoder makes ${features.columns.length}`,
       );
-  return { features, contamination: env.data.contamination, detectors };
+  const names = env.data.names ?? detectors.map((d) => d.detector);
+  if (names.length !== detectors.length || new Set(names).size !== names.length)
+    throw new ModelFormatError(
+      `${path}: corrupt hunt model: ${names.length} distinct names for ${detectors.length} detectors`,
+    );
+  return { features, contamination: env.data.contamination, detectors, names };
 }
 
 /** Scores X with every saved detector, in the shape the hunt's fits reply in. */

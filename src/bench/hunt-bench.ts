@@ -1,0 +1,117 @@
+/**
+ * Hunt benchmarks (the issue's targets), each case in its own process so its peak RSS is its own:
+ * - `dune-300k`: the DUNE CloudTrail file's five fields as pandas category codes, resampled with
+ *   replacement to 300,000 rows (seeded), the default panel with the default budget (PyOD's
+ *   time for the same: ../shared/reference/pyod/dune_timing.json, `cloudtrail_300k`);
+ * - `cloudtrail-1m`: 1,000,000 generated CloudTrail records (JSON Lines), end to end: read,
+ *   the five fields coded (src/bench/category-codes.ts, until --fields lands), the hunt.
+ * Reported: seconds (encode and hunt apart), peak memory, detectors run/dropped, forecast error.
+ */
+import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { writeCloudTrail } from "../data/cloudtrail-synth.js";
+import { literal, withDb } from "../data/db.js";
+import { hunt } from "../hunt/hunt.js";
+import { writeCategoryCodes } from "./category-codes.js";
+
+export type HuntKind = "dune-300k" | "cloudtrail-1m";
+export const HUNT_KINDS: readonly HuntKind[] = ["dune-300k", "cloudtrail-1m"];
+const FIELDS = ["sourceIPAddress", "eventSource", "eventName", "userAgent", "userIdentity.arn"];
+
+/** The case's input, made once and reused from the system's temporary folder. */
+export async function huntInput(kind: HuntKind, repo: string): Promise<string> {
+  if (kind === "cloudtrail-1m") {
+    const path = join(tmpdir(), "anomalog-bench-cloudtrail-1000000-seed1.jsonl");
+    if (!existsSync(path)) {
+      await writeCloudTrail(`${path}.partial-${process.pid}.jsonl`, 1_000_000, 1);
+      renameSync(`${path}.partial-${process.pid}.jsonl`, path);
+    }
+    return path;
+  }
+  const path = join(tmpdir(), "anomalog-bench-dune-300k-seed1.csv");
+  if (existsSync(path)) return path;
+  const dir = join(tmpdir(), `anomalog-bench-dune-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const coded = join(dir, "coded.csv");
+  await writeCategoryCodes(
+    resolve(repo, "..", "shared", "data", "cloudtrail", "dune_cloudtrail.csv.gz"),
+    coded,
+    FIELDS,
+  );
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  await withDb(async (db) => {
+    // Resampled with replacement: 300,000 draws of a row number, seeded through DuckDB's setseed.
+    await db.connection.run(
+      `CREATE TABLE src AS SELECT row_number() OVER () - 1 AS i, * FROM read_csv(${literal(coded)}, all_varchar = true, header = true, delim = ',', quote = '"', escape = '"')`,
+    );
+    await db.connection.run("SELECT setseed(0.1)");
+    await db.connection.run(
+      "CREATE TABLE draws AS SELECT d AS k, floor(random() * (SELECT count(*) FROM src))::BIGINT AS i FROM range(300000) t(d)",
+    );
+    await db.connection.run(
+      `COPY (SELECT src.* EXCLUDE (i) FROM draws JOIN src USING (i) ORDER BY draws.k) TO ${literal(`${path}.partial`)} (FORMAT csv, HEADER true)`,
+    );
+  });
+  renameSync(`${path}.partial`, path);
+  return path;
+}
+
+export interface HuntCaseResult {
+  readonly kind: HuntKind;
+  readonly rows: number;
+  readonly distinctRows: number;
+  readonly encodeSeconds: number;
+  readonly huntSeconds: number;
+  readonly seconds: number;
+  readonly peakMiB: number;
+  readonly ran: string[];
+  readonly dropped: string[];
+  readonly failed: string[];
+  readonly forecastSeconds: number;
+  readonly forecastMedianErrorFactor: number | null;
+  readonly detectorSeconds: Record<string, { predicted: number | null; actual: number | null }>;
+  readonly flagged: number;
+}
+
+export async function runHuntCase(kind: HuntKind, path: string): Promise<HuntCaseResult> {
+  const t0 = performance.now();
+  let input = path;
+  if (kind === "cloudtrail-1m") {
+    input = join(tmpdir(), `anomalog-bench-ct-coded-${process.pid}.csv`);
+    await writeCategoryCodes(path, input, FIELDS);
+  }
+  const columns = FIELDS.map((f) => `code_${f}`);
+  const encodeSeconds = (performance.now() - t0) / 1000;
+  const out = join(tmpdir(), `anomalog-bench-hunt-${kind}-${process.pid}`);
+  let s: Awaited<ReturnType<typeof hunt>>;
+  try {
+    s = await hunt({ input, out, columns, contamination: 0.001 });
+  } finally {
+    // The coded copy of a 1M-record log is half a gigabyte: never leave it behind.
+    rmSync(out, { recursive: true, force: true });
+    if (input !== path) rmSync(input, { force: true });
+  }
+  const names = (st: string): string[] =>
+    s.detectors.filter((d) => d.status === st).map((d) => d.name);
+  return {
+    kind,
+    rows: s.rows,
+    distinctRows: s.distinctRows,
+    encodeSeconds,
+    huntSeconds: s.seconds,
+    seconds: (performance.now() - t0) / 1000,
+    peakMiB: process.resourceUsage().maxRSS / 1024,
+    ran: names("ran"),
+    dropped: names("dropped"),
+    failed: names("failed"),
+    forecastSeconds: s.forecast.seconds,
+    forecastMedianErrorFactor:
+      s.forecast.medianAbsLog2Error === null ? null : 2 ** s.forecast.medianAbsLog2Error,
+    detectorSeconds: Object.fromEntries(
+      s.detectors.map((d) => [d.name, { predicted: d.predictedSeconds, actual: d.seconds }]),
+    ),
+    flagged: s.flagged,
+  };
+}
