@@ -17,7 +17,6 @@ import { literal, withDb } from "../data/db.js";
 import { rankAverage } from "../core/stats.js";
 import { hunt } from "../hunt/hunt.js";
 import { closePool } from "../detectors/parallel.js";
-import { writeCategoryCodes } from "./category-codes.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "..", "..");
@@ -79,16 +78,10 @@ async function main(): Promise<void> {
   );
   const work = join(tmpdir(), `anomalog-dune-${process.pid}`);
   mkdirSync(work, { recursive: true });
-  const coded = join(work, "dune_codes.csv");
-  const enc = await writeCategoryCodes(
-    join(shared, "data", "cloudtrail", "dune_cloudtrail.csv.gz"),
-    coded,
-    FIELDS,
-  );
   const summary = await hunt({
-    input: coded,
+    input: join(shared, "data", "cloudtrail", "dune_cloudtrail.csv.gz"),
     out: join(work, "out"),
-    columns: FIELDS.map((f) => `code_${f}`),
+    fields: FIELDS,
     contamination: 0.001,
     budgetSeconds: null,
   });
@@ -135,8 +128,8 @@ async function main(): Promise<void> {
   const result = {
     when: new Date().toISOString(),
     input: "dune_cloudtrail.csv.gz",
-    rows: enc.rows,
-    distinctRows: enc.distinctRows,
+    rows: summary.rows,
+    distinctRows: summary.distinctRows,
     detectors: ran,
     seconds: summary.seconds,
     oursRankGt0: ours.filter((v) => v > 0).length,

@@ -1,20 +1,20 @@
 /**
  * Hunt benchmarks (the issue's targets), each case in its own process so its peak RSS is its own:
- * - `dune-300k`: the DUNE CloudTrail file's five fields as pandas category codes, resampled with
- *   replacement to 300,000 rows (seeded), the default panel with the default budget (PyOD's
- *   time for the same: ../shared/reference/pyod/dune_timing.json, `cloudtrail_300k`);
+ * - `dune-300k`: the DUNE CloudTrail file resampled with replacement to 300,000 rows (seeded),
+ *   its five fields as pandas category codes (`fields`), the default panel with the default
+ *   budget (PyOD's time for the same: ../shared/reference/pyod/dune_timing.json,
+ *   `cloudtrail_300k`);
  * - `cloudtrail-1m`: 1,000,000 generated CloudTrail records (JSON Lines), end to end: read,
- *   the five fields coded (src/bench/category-codes.ts, until --fields lands), the hunt.
+ *   the five fields coded, the hunt.
  * Reported: seconds (encode and hunt apart), peak memory, detectors run/dropped, forecast error.
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { writeCloudTrail } from "../data/cloudtrail-synth.js";
 import { literal, withDb } from "../data/db.js";
 import { hunt } from "../hunt/hunt.js";
-import { writeCategoryCodes } from "./category-codes.js";
 
 export type HuntKind = "dune-300k" | "cloudtrail-1m";
 export const HUNT_KINDS: readonly HuntKind[] = ["dune-300k", "cloudtrail-1m"];
@@ -32,19 +32,11 @@ export async function huntInput(kind: HuntKind, repo: string): Promise<string> {
   }
   const path = join(tmpdir(), "anomalog-bench-dune-300k-seed1.csv");
   if (existsSync(path)) return path;
-  const dir = join(tmpdir(), `anomalog-bench-dune-${process.pid}`);
-  mkdirSync(dir, { recursive: true });
-  const coded = join(dir, "coded.csv");
-  await writeCategoryCodes(
-    resolve(repo, "..", "shared", "data", "cloudtrail", "dune_cloudtrail.csv.gz"),
-    coded,
-    FIELDS,
-  );
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const source = resolve(repo, "..", "shared", "data", "cloudtrail", "dune_cloudtrail.csv.gz");
   await withDb(async (db) => {
     // Resampled with replacement: 300,000 draws of a row number, seeded through DuckDB's setseed.
     await db.connection.run(
-      `CREATE TABLE src AS SELECT row_number() OVER () - 1 AS i, * FROM read_csv(${literal(coded)}, all_varchar = true, header = true, delim = ',', quote = '"', escape = '"')`,
+      `CREATE TABLE src AS SELECT row_number() OVER () - 1 AS i, * FROM read_csv(${literal(source)}, all_varchar = true, header = true, delim = ',', quote = '"', escape = '"')`,
     );
     await db.connection.run("SELECT setseed(0.1)");
     await db.connection.run(
@@ -77,22 +69,14 @@ export interface HuntCaseResult {
 
 export async function runHuntCase(kind: HuntKind, path: string): Promise<HuntCaseResult> {
   const t0 = performance.now();
-  let input = path;
-  if (kind === "cloudtrail-1m") {
-    input = join(tmpdir(), `anomalog-bench-ct-coded-${process.pid}.csv`);
-    await writeCategoryCodes(path, input, FIELDS);
-  }
-  const columns = FIELDS.map((f) => `code_${f}`);
-  const encodeSeconds = (performance.now() - t0) / 1000;
   const out = join(tmpdir(), `anomalog-bench-hunt-${kind}-${process.pid}`);
   let s: Awaited<ReturnType<typeof hunt>>;
   try {
-    s = await hunt({ input, out, columns, contamination: 0.001 });
+    s = await hunt({ input: path, out, fields: FIELDS, contamination: 0.001 });
   } finally {
-    // The coded copy of a 1M-record log is half a gigabyte: never leave it behind.
     rmSync(out, { recursive: true, force: true });
-    if (input !== path) rmSync(input, { force: true });
   }
+  const encodeSeconds = s.encodeSeconds;
   const names = (st: string): string[] =>
     s.detectors.filter((d) => d.status === st).map((d) => d.name);
   return {

@@ -141,6 +141,9 @@ export interface HuntSummary {
   readonly distinctRows: number;
   readonly features: readonly string[];
   readonly seconds: number;
+  /** Seconds reading the input, then encoding its features (within `seconds`). */
+  readonly readSeconds: number;
+  readonly encodeSeconds: number;
   readonly flagged: number;
   readonly contamination: number;
   readonly detectors: readonly DetectorSummary[];
@@ -201,6 +204,7 @@ export async function hunt(huntOptions: HuntOptions): Promise<HuntSummary> {
   try {
     options.onStage?.(`reading ${options.input}`);
     const table = await readLog(db, options.input, options.read);
+    const readDone = performance.now();
     for (const c of table.columns) {
       const lower = c.toLowerCase(); // DuckDB names are case-insensitive
       if (RESERVED.has(lower) || lower.startsWith("vote_")) {
@@ -232,6 +236,7 @@ export async function hunt(huntOptions: HuntOptions): Promise<HuntSummary> {
     }
     options.onStage?.(`encoding ${features.length} features of ${table.rows} rows`);
     const X = encoding?.X ?? (await toMatrix(db, table, features));
+    const encodeDone = performance.now();
     const distinctRows =
       encoding?.distinctRows ??
       ((
@@ -404,6 +409,8 @@ export async function hunt(huntOptions: HuntOptions): Promise<HuntSummary> {
 
     options.onStage?.("writing results");
     const partial = {
+      readSeconds: (readDone - started) / 1000,
+      encodeSeconds: (encodeDone - readDone) / 1000,
       input: options.input,
       rows,
       trainedOn: fitX.rows,
