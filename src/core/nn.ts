@@ -106,8 +106,15 @@ export function validateLayers(layers: readonly LayerSpec[]): void {
   });
 }
 
-/** A new network with weights drawn from `rng` by `init`; BN γ = 1, β = 0, running var = 1. */
-export function initNetwork(layers: readonly LayerSpec[], init: Init, rng: Random): Network {
+/**
+ * A new network with weights drawn from `rng` by `init` (one for all layers, or one per layer);
+ * BN γ = 1, β = 0, running var = 1.
+ */
+export function initNetwork(
+  layers: readonly LayerSpec[],
+  init: Init | readonly Init[],
+  rng: Random,
+): Network {
   validateLayers(layers);
   const { offsets, params: nParams, buffers: nBuffers } = layout(layers);
   const params = new Float64Array(nParams);
@@ -116,18 +123,19 @@ export function initNetwork(layers: readonly LayerSpec[], init: Init, rng: Rando
     const o = offsets[k];
     const fanIn = l.inputs;
     const nW = l.units * l.inputs;
-    if (init === "normal") {
+    const kind: Init = typeof init === "string" ? init : init[k];
+    if (kind === "normal") {
       for (let i = 0; i < nW; i++) params[o.weight + i] = rng.normal();
     } else {
       const bound =
-        init === "kaimingUniform"
+        kind === "kaimingUniform"
           ? Math.sqrt(6 / fanIn)
-          : init === "torchDefault"
+          : kind === "torchDefault"
             ? 1 / Math.sqrt(fanIn)
             : Math.sqrt(6 / (fanIn + l.units));
       for (let i = 0; i < nW; i++) params[o.weight + i] = rng.uniform(-bound, bound);
     }
-    if (o.bias >= 0 && (init === "kaimingUniform" || init === "torchDefault")) {
+    if (o.bias >= 0 && (kind === "kaimingUniform" || kind === "torchDefault")) {
       const bound = 1 / Math.sqrt(fanIn);
       for (let i = 0; i < l.units; i++) params[o.bias + i] = rng.uniform(-bound, bound);
     }
@@ -196,8 +204,9 @@ export function predictNetwork(net: Network, X: Float64Array, n: number): Float6
   const out = new Float64Array(n * last.units);
   const { offsets } = layout(net.layers);
   const widest = Math.max(...net.layers.map((l) => l.units));
-  const bufA = new Float64Array(INFER_BLOCK * widest);
-  const bufB = new Float64Array(INFER_BLOCK * widest);
+  const blockRows = Math.min(INFER_BLOCK, n);
+  const bufA = new Float64Array(blockRows * widest);
+  const bufB = new Float64Array(blockRows * widest);
   for (let start = 0; start < n; start += INFER_BLOCK) {
     const rows = Math.min(INFER_BLOCK, n - start);
     let input = X.subarray(start * first.inputs, (start + rows) * first.inputs);

@@ -209,4 +209,19 @@ export const VARIANTS: readonly Variant[] = [
     tolerance: 0.01,
     pyodScoring: "replay",
   },
+  {
+    label: "autoencoder",
+    detector: "autoencoder",
+    params: {},
+    pyod: "AutoEncoder",
+    tolerance: 0.03,
+  },
+  {
+    label: "dif",
+    detector: "dif",
+    params: {},
+    pyod: "dif",
+    tolerance: 0.03,
+    pyodScoring: "replay",
+  },
 ];
