@@ -36,6 +36,7 @@ import { hasShared, oddsDatasets, pyodResults } from "../eval/reference.js";
 import { VARIANTS } from "../eval/parity-variants.js";
 import { readSplits } from "../eval/splits.js";
 import { INGEST_KINDS, ingestInput, runIngestCase, type IngestKind } from "./ingest.js";
+import { runNeuralBench, type NeuralCase } from "./neural.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "..", "..");
@@ -267,6 +268,21 @@ async function main(): Promise<void> {
     }
   }
 
+  // Neural training (src/bench/neural.ts): with no --only, or when it names a neural model.
+  let neuralRows: NeuralCase[] = [];
+  const neuralWanted =
+    only === undefined || only.some((o) => ["autoencoder", "mlp", "neural"].includes(o));
+  if (!ingestOnly && neuralWanted) {
+    const X = generated(100_000, 20, 2);
+    // Labels for the classifier: the generator's scattered rows, found as those far from all.
+    const labels = Uint8Array.from({ length: X.rows }, (_, i) => {
+      let far = 0;
+      for (let j = 0; j < X.cols; j++) far += Math.abs(X.data[i * X.cols + j]) > 7 ? 1 : 0;
+      return far > 0 ? 1 : 0;
+    });
+    neuralRows = runNeuralBench(X, labels);
+  }
+
   const ingestRows: Record<string, unknown>[] = [];
   if (!noIngest) {
     const rows = quick ? 100_000 : 1_000_000;
@@ -324,6 +340,7 @@ async function main(): Promise<void> {
         odds: oddsRows,
         generated: largeRows,
         ingest: ingestRows,
+        neural: neuralRows,
       },
       null,
       2,

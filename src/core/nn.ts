@@ -348,14 +348,22 @@ export function forwardTrain(
     if (l.dropout > 0) {
       const keep = 1 - l.dropout;
       const scale = 1 / keep;
-      // One 32-bit draw per unit: keep with probability ⌊keep · 2³²⌋ / 2³².
-      const keepBelow = Math.floor(keep * 0x1_0000_0000);
+      // One 32-bit draw serves two units, 16 bits each: a unit is kept with probability
+      // ⌊keep · 2¹⁶⌋ / 2¹⁶ (within 2⁻¹⁶ of keep), half the generator calls of one draw per unit.
+      const keepBelow = Math.floor(keep * 0x1_0000);
       const mask = pass.masks[k];
       const out = pass.outputs[k];
-      for (let i = 0; i < z.length; i++) {
-        const m = rng.uint32() < keepBelow ? scale : 0;
-        mask[i] = m;
-        out[i] = z[i] * m;
+      const size = z.length;
+      for (let i = 0; i < size; i += 2) {
+        const bits = rng.uint32();
+        const m0 = (bits & 0xffff) < keepBelow ? scale : 0;
+        mask[i] = m0;
+        out[i] = z[i] * m0;
+        if (i + 1 < size) {
+          const m1 = bits >>> 16 < keepBelow ? scale : 0;
+          mask[i + 1] = m1;
+          out[i + 1] = z[i + 1] * m1;
+        }
       }
     }
     input = layerOutput(pass, k);

@@ -186,8 +186,9 @@ export function trainNetwork(
       if (hasBatchNorm && rows < 2) continue;
       for (let r = 0; r < rows; r++) {
         const i = order[start + r];
-        bx.set(X.subarray(i * inputs, (i + 1) * inputs), r * inputs);
-        by.set(Y.subarray(i * outputs, (i + 1) * outputs), r * outputs);
+        // Plain loops: a subarray per row would allocate two objects per row per epoch.
+        for (let j = 0; j < inputs; j++) bx[r * inputs + j] = X[i * inputs + j];
+        for (let j = 0; j < outputs; j++) by[r * outputs + j] = Y[i * outputs + j];
         if (bw !== undefined && o.rowWeights !== undefined)
           bw.fill(o.rowWeights[i], r * outputs, (r + 1) * outputs);
       }
