@@ -82,16 +82,20 @@ export const logistic = defineClassifier({
       const before = objective(Z, y, s, w, n, d, p.C);
       const trial = new Float64Array(m);
       let t = 1;
+      let after = Infinity;
       for (let halvings = 0; halvings < 30; halvings++, t /= 2) {
         for (let j = 0; j < m; j++) trial[j] = w[j] - t * step[j];
-        if (objective(Z, y, s, trial, n, d, p.C) <= before) break;
+        after = objective(Z, y, s, trial, n, d, p.C);
+        if (after <= before) break;
       }
+      // No descent left at machine precision: the optimum is reached (or the step is rounding).
+      if (!(after <= before)) break;
       let largest = 0;
       for (let j = 0; j < m; j++) {
         largest = Math.max(largest, Math.abs(w[j] - trial[j]));
         w[j] = trial[j];
       }
-      if (largest < p.tol) break;
+      if (largest < p.tol || before - after <= 1e-14 * Math.abs(before)) break;
     }
     return { mean, scale, coef: w };
   },
