@@ -46,6 +46,7 @@ import {
   type HuntCaseResult,
   type HuntKind,
 } from "./hunt-bench.js";
+import { runNeuralBench, type NeuralCase } from "./neural.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "..", "..");
@@ -285,6 +286,21 @@ async function main(): Promise<void> {
     }
   }
 
+  // Neural training (src/bench/neural.ts): with no --only, or when it names a neural model.
+  let neuralRows: NeuralCase[] = [];
+  const neuralWanted =
+    only === undefined || only.some((o) => ["autoencoder", "mlp", "neural"].includes(o));
+  if (!ingestOnly && !huntOnly && neuralWanted) {
+    const X = generated(100_000, 20, 2);
+    // Labels for the classifier: the generator's scattered rows, found as those far from all.
+    const labels = Uint8Array.from({ length: X.rows }, (_, i) => {
+      let far = 0;
+      for (let j = 0; j < X.cols; j++) far += Math.abs(X.data[i * X.cols + j]) > 7 ? 1 : 0;
+      return far > 0 ? 1 : 0;
+    });
+    neuralRows = runNeuralBench(X, labels);
+  }
+
   const ingestRows: Record<string, unknown>[] = [];
   if (!noIngest && !huntOnly) {
     const rows = quick ? 100_000 : 1_000_000;
@@ -389,6 +405,7 @@ async function main(): Promise<void> {
         generated: largeRows,
         ingest: ingestRows,
         hunt: huntRows,
+        neural: neuralRows,
       },
       null,
       2,

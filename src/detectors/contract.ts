@@ -69,9 +69,10 @@ export interface DetectorDefinition<P extends AnyParamsSchema, S> {
   /**
    * Present on detectors with their own labelling rule: the score above which a row is an
    * outlier, or undefined to use the contamination quantile of the training scores (PyOD's
-   * rule, model.ts) as every other detector.
+   * rule, model.ts) as every other detector. Gets the training scores for rules drawn from
+   * them (the autoencoder's MAD rule).
    */
-  labelThreshold?(params: z.output<P>): number | undefined;
+  labelThreshold?(params: z.output<P>, trainingScores: Float64Array): number | undefined;
   /**
    * Present where PyOD scores new rows in a batch-dependent way that `score` deliberately does
    * not (a row's score there depends on the rest of its batch): PyOD's scoring of a batch from

@@ -39,7 +39,7 @@ export const iforestParams = baseParams.extend({
   seed: z.int().default(0).describe("Random seed: same seed, same trees, same scores."),
 });
 
-interface ForestState {
+export interface ForestState {
   /** Start of each tree's nodes in the node arrays, plus the total at the end. */
   readonly treeStart: Int32Array;
   /** Split feature per node, −1 at a leaf. */
@@ -100,7 +100,7 @@ export const iforest = defineDetector({
   },
 });
 
-type IforestParams = z.output<typeof iforestParams>;
+export type IforestParams = z.output<typeof iforestParams>;
 
 function resolveCount(value: number | "auto", n: number, what: string, auto: number): number {
   if (value === "auto") return auto;
@@ -112,7 +112,7 @@ function resolveCount(value: number | "auto", n: number, what: string, auto: num
   return Math.min(value, n);
 }
 
-function growForest(X: Matrix, p: IforestParams): ForestState {
+export function growForest(X: Matrix, p: IforestParams): ForestState {
   const { rows: n, cols: d, data } = X;
   const psi = resolveCount(p.maxSamples, n, "maxSamples", Math.min(256, n));
   const nFeatures = p.maxFeatures === 1 ? d : resolveCount(p.maxFeatures, d, "maxFeatures", d);

@@ -62,7 +62,7 @@ export function finishModel(
   trainingScores: Float64Array,
 ): Model {
   const threshold =
-    getDetector(detector).labelThreshold?.(params) ??
+    getDetector(detector).labelThreshold?.(params, trainingScores) ??
     thresholdFromScores(trainingScores, params.contamination as number);
   return { detector, params, nFeatures, state, trainingScores, threshold };
 }

@@ -5,9 +5,11 @@ import { z } from "zod";
 import { ParamError } from "../core/errors.js";
 import type { AnyDetector } from "./contract.js";
 import { abod } from "./abod.js";
+import { autoencoder } from "./autoencoder.js";
 import { cblof } from "./cblof.js";
 import { cd } from "./cd.js";
 import { cof } from "./cof.js";
+import { dif } from "./dif.js";
 import { copod } from "./copod.js";
 import { ecod } from "./ecod.js";
 import { gmm } from "./gmm.js";
@@ -52,6 +54,8 @@ const detectors: readonly AnyDetector[] = [
   cd,
   kmeansdist,
   rod,
+  autoencoder,
+  dif,
 ];
 const byName = new Map(detectors.map((d) => [d.name, d]));
 

@@ -29,6 +29,11 @@ export interface Variant {
    * swings by up to ±0.3 between seeds, while the seed-matched runs reproduce PyOD's).
    */
   readonly replaysSeed?: boolean;
+  /**
+   * Run only when named with --only, with the reason: a variant whose full run does not yet fit
+   * in the CI's time, or whose gate has not been verified by a complete run.
+   */
+  readonly onlyWhenNamed?: string;
 }
 
 export const VARIANTS: readonly Variant[] = [
@@ -208,5 +213,22 @@ export const VARIANTS: readonly Variant[] = [
     pyod: "ROD",
     tolerance: 0.01,
     pyodScoring: "replay",
+  },
+  {
+    label: "autoencoder",
+    detector: "autoencoder",
+    params: {},
+    pyod: "AutoEncoder",
+    tolerance: 0.03,
+  },
+  {
+    label: "dif",
+    detector: "dif",
+    params: {},
+    pyod: "dif",
+    tolerance: 0.03,
+    pyodScoring: "replay",
+    onlyWhenNamed:
+      "at today's speed (50 random 500-100-20 networks per fit, tanh-bound) its 5 x 3 fits per dataset take over an hour on 2 cores, and no complete run has checked the gate yet; one draw per split was within 0.034 of PyOD with PyOD's batch scoring replayed on the 10 datasets run",
   },
 ];

@@ -1,0 +1,226 @@
+/**
+ * Training a network (core/nn.ts) by mini-batch Adam: losses, the optimiser, and the epoch loop
+ * with shuffling, an optional validation split and early stopping.
+ *
+ * Semantics follow torch, because the models we reproduce are torch models: MSELoss and
+ * BCELoss average over every element; Adam (Kingma & Ba 2015) with bias correction and
+ * `weight_decay` added to the gradient as an L2 term (torch.optim.Adam, not AdamW); a
+ * DataLoader with `shuffle=True` draws a new permutation each epoch.
+ */
+import { backward, forwardTrain, predictNetwork, trainingPass, type Network } from "./nn.js";
+import { ParamError } from "./errors.js";
+import { Random } from "./random.js";
+
+export type Loss = "mse" | "bce";
+
+/**
+ * Mean squared error over all `length` elements; writes dL/d(output) into `grad`.
+ */
+export function mseLoss(
+  output: Float64Array,
+  target: Float64Array,
+  length: number,
+  grad?: Float64Array,
+): number {
+  let sum = 0;
+  const f = 2 / length;
+  for (let i = 0; i < length; i++) {
+    const e = output[i] - target[i];
+    sum += e * e;
+    if (grad !== undefined) grad[i] = f * e;
+  }
+  return sum / length;
+}
+
+/**
+ * Binary cross-entropy of probabilities `p` (a sigmoid's outputs) against 0/1 targets, averaged
+ * over `length` elements, with torch's clamp of each log at −100. Writes dL/d(the sigmoid's
+ * input) = (p − y)/length into `grad`: fusing the two derivatives avoids dividing by p(1 − p),
+ * which is zero when the sigmoid saturates. Optional per-element weights (class weights).
+ */
+export function bceLoss(
+  p: Float64Array,
+  target: Float64Array,
+  length: number,
+  grad?: Float64Array,
+  weights?: Float64Array,
+): number {
+  let sum = 0;
+  for (let i = 0; i < length; i++) {
+    const y = target[i];
+    const w = weights === undefined ? 1 : weights[i];
+    const logP = Math.max(Math.log(p[i]), -100);
+    const logQ = Math.max(Math.log(1 - p[i]), -100);
+    sum -= w * (y * logP + (1 - y) * logQ);
+    if (grad !== undefined) grad[i] = (w * (p[i] - y)) / length;
+  }
+  return sum / length;
+}
+
+export interface AdamOptions {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  /** L2 penalty added to the gradient (torch Adam's weight_decay). */
+  readonly weightDecay: number;
+}
+
+export const adamDefaults: AdamOptions = {
+  lr: 1e-3,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0,
+};
+
+export interface AdamState {
+  readonly m: Float64Array;
+  readonly v: Float64Array;
+  step: number;
+}
+
+export function adamState(size: number): AdamState {
+  return { m: new Float64Array(size), v: new Float64Array(size), step: 0 };
+}
+
+/** One Adam update of `params` from `grads`, in place. */
+export function adamStep(
+  params: Float64Array,
+  grads: Float64Array,
+  s: AdamState,
+  o: AdamOptions,
+): void {
+  s.step++;
+  const c1 = 1 - Math.pow(o.beta1, s.step);
+  const c2 = 1 - Math.pow(o.beta2, s.step);
+  const stepSize = o.lr / c1;
+  const sqrtC2 = Math.sqrt(c2);
+  const { m, v } = s;
+  const b1 = o.beta1;
+  const b2 = o.beta2;
+  const wd = o.weightDecay;
+  for (let i = 0; i < params.length; i++) {
+    const g = grads[i] + wd * params[i];
+    m[i] = b1 * m[i] + (1 - b1) * g;
+    v[i] = b2 * v[i] + (1 - b2) * g * g;
+    // torch: p −= lr/c1 · m / (√v/√c2 + eps)
+    params[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / sqrtC2 + o.eps);
+  }
+}
+
+export interface TrainOptions {
+  readonly loss: Loss;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly adam: AdamOptions;
+  /** Drop the last, short batch of each epoch (PyOD's DataLoader does). */
+  readonly dropLast: boolean;
+  readonly seed: number;
+  /** Rows held out to watch the loss; training stops after `patience` epochs without a gain. */
+  readonly validation?: {
+    readonly X: Float64Array;
+    readonly Y: Float64Array;
+    readonly rows: number;
+  };
+  readonly patience?: number;
+  /** Per-row weights of the loss (class weights), same order as the training rows. */
+  readonly rowWeights?: Float64Array;
+}
+
+export interface TrainReport {
+  /** Mean training loss of each epoch run. */
+  readonly losses: number[];
+  /** Validation loss after each epoch (empty without validation). */
+  readonly validationLosses: number[];
+  /** Epoch (0-based) whose weights the network ends with. */
+  readonly bestEpoch: number;
+}
+
+/**
+ * Trains `net` in place to map rows of X (n × inputs) to rows of Y (n × outputs). Each epoch
+ * shuffles the rows with the seeded generator, so one seed gives one result.
+ */
+export function trainNetwork(
+  net: Network,
+  X: Float64Array,
+  Y: Float64Array,
+  n: number,
+  o: TrainOptions,
+): TrainReport {
+  const inputs = net.layers[0].inputs;
+  const last = net.layers[net.layers.length - 1];
+  const outputs = last.units;
+  if (o.loss === "bce" && last.activation !== "sigmoid")
+    throw new ParamError("binary cross-entropy needs a sigmoid output layer");
+  if (!(Number.isInteger(o.batchSize) && o.batchSize >= 1))
+    throw new ParamError(`batchSize must be a positive integer, got ${o.batchSize}`);
+  const rng = new Random(o.seed);
+  const hasBatchNorm = net.layers.some((l) => l.batchNorm);
+  // A training set smaller than one batch is one batch (torch with drop_last would not train).
+  const batchSize = Math.min(o.batchSize, n);
+  const pass = trainingPass(net, batchSize);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const bx = new Float64Array(batchSize * inputs);
+  const by = new Float64Array(batchSize * outputs);
+  const bw = o.rowWeights === undefined ? undefined : new Float64Array(batchSize * outputs);
+  const grad = new Float64Array(batchSize * outputs);
+  const adam = adamState(net.params.length);
+  const losses: number[] = [];
+  const validationLosses: number[] = [];
+  let best = Infinity;
+  let bestEpoch = -1;
+  let bestParams: Float64Array | undefined;
+  let bestBuffers: Float64Array | undefined;
+  const fullBatches = Math.floor(n / batchSize);
+  const batches = o.dropLast ? fullBatches : Math.ceil(n / batchSize);
+  for (let epoch = 0; epoch < o.epochs; epoch++) {
+    rng.shuffle(order);
+    let lossSum = 0;
+    let counted = 0;
+    for (let b = 0; b < batches; b++) {
+      const start = b * batchSize;
+      const rows = Math.min(batchSize, n - start);
+      // Batch norm cannot normalise a single row (torch refuses it).
+      if (hasBatchNorm && rows < 2) continue;
+      for (let r = 0; r < rows; r++) {
+        const i = order[start + r];
+        // Plain loops: a subarray per row would allocate two objects per row per epoch.
+        for (let j = 0; j < inputs; j++) bx[r * inputs + j] = X[i * inputs + j];
+        for (let j = 0; j < outputs; j++) by[r * outputs + j] = Y[i * outputs + j];
+        if (bw !== undefined && o.rowWeights !== undefined)
+          bw.fill(o.rowWeights[i], r * outputs, (r + 1) * outputs);
+      }
+      const out = forwardTrain(pass, bx, rows, rng);
+      const length = rows * outputs;
+      const loss =
+        o.loss === "mse" ? mseLoss(out, by, length, grad) : bceLoss(out, by, length, grad, bw);
+      lossSum += loss;
+      counted++;
+      backward(pass, grad, o.loss === "bce");
+      adamStep(net.params, pass.grads, adam, o.adam);
+    }
+    losses.push(counted > 0 ? lossSum / counted : NaN);
+    if (o.validation !== undefined && o.validation.rows > 0) {
+      const v = o.validation;
+      const pred = predictNetwork(net, v.X, v.rows);
+      const loss =
+        o.loss === "mse"
+          ? mseLoss(pred, v.Y, v.rows * outputs)
+          : bceLoss(pred, v.Y, v.rows * outputs);
+      validationLosses.push(loss);
+      if (loss < best) {
+        best = loss;
+        bestEpoch = epoch;
+        bestParams = net.params.slice();
+        bestBuffers = net.buffers.slice();
+      } else if (o.patience !== undefined && epoch - bestEpoch >= o.patience) break;
+    } else bestEpoch = epoch;
+  }
+  if (bestParams !== undefined && bestBuffers !== undefined) {
+    net.params.set(bestParams);
+    net.buffers.set(bestBuffers);
+  }
+  return { losses, validationLosses, bestEpoch };
+}
