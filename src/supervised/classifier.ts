@@ -84,35 +84,6 @@ export function predictProba(def: AnyClassifier, model: FittedClassifier, X: Mat
   return def.predictProba(model.state, X, model.params);
 }
 
-/** Per-feature mean and population standard deviation (1 where it is 0), for standardising. */
-export function fitStandardiser(X: Matrix): { mean: Float64Array; scale: Float64Array } {
-  const { rows: n, cols: d, data } = X;
-  const mean = new Float64Array(d);
-  const scale = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += data[i * d + j];
-  for (let j = 0; j < d; j++) mean[j] /= n;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) {
-      const c = data[i * d + j] - mean[j];
-      scale[j] += c * c;
-    }
-  }
-  for (let j = 0; j < d; j++) {
-    const sd = Math.sqrt(scale[j] / n);
-    scale[j] = sd > 0 ? sd : 1;
-  }
-  return { mean, scale };
-}
-
-export function standardise(X: Matrix, mean: Float64Array, scale: Float64Array): Float64Array {
-  const { rows: n, cols: d, data } = X;
-  const out = new Float64Array(n * d);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) out[i * d + j] = (data[i * d + j] - mean[j]) / scale[j];
-  }
-  return out;
-}
-
 /** scikit-learn's class_weight="balanced": n / (2 · n_class) for each row's class. */
 export function balancedWeights(y: Uint8Array): Float64Array {
   let positives = 0;

@@ -7,7 +7,8 @@
  * default, as the BETH notebook does before every model.
  */
 import { z } from "zod";
-import { defineClassifier, balancedWeights, fitStandardiser, standardise } from "./classifier.js";
+import { applyScaler, fitStandardScaler } from "../core/stats.js";
+import { defineClassifier, balancedWeights } from "./classifier.js";
 import { cholesky, choleskySolve } from "../core/cholesky.js";
 import { matrix } from "../core/matrix.js";
 
@@ -41,9 +42,9 @@ export const logistic = defineClassifier({
   fit(X, y, p): LogisticState {
     const { rows: n, cols: d } = X;
     const { mean, scale } = p.standardize
-      ? fitStandardiser(X)
+      ? fitStandardScaler(X)
       : { mean: new Float64Array(d), scale: new Float64Array(d).fill(1) };
-    const Z = standardise(X, mean, scale);
+    const Z = applyScaler({ mean, scale }, X).data;
     const s = p.classWeight === "balanced" ? balancedWeights(y) : new Float64Array(n).fill(1);
     const m = d + 1;
     const w = new Float64Array(m);
@@ -101,7 +102,7 @@ export const logistic = defineClassifier({
   },
   predictProba(state, X) {
     const { rows: n, cols: d } = X;
-    const Z = standardise(matrix(n, d, X.data), state.mean, state.scale);
+    const Z = applyScaler(state, matrix(n, d, X.data)).data;
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       let t = state.coef[d];

@@ -6,7 +6,8 @@
  * Features are standardised with the training moments, as the notebook does.
  */
 import { z } from "zod";
-import { defineClassifier, balancedWeights, fitStandardiser, standardise } from "./classifier.js";
+import { applyScaler, fitStandardScaler } from "../core/stats.js";
+import { defineClassifier, balancedWeights } from "./classifier.js";
 import { initNetwork, predictNetwork, type LayerSpec } from "../core/nn.js";
 import { adamDefaults, trainNetwork } from "../core/train.js";
 import { Random } from "../core/random.js";
@@ -69,8 +70,8 @@ export const mlp = defineClassifier({
   params: mlpParams,
   fit(X, y, p): MlpState {
     const { rows: n, cols: d } = X;
-    const { mean, scale } = fitStandardiser(X);
-    const Z = standardise(X, mean, scale);
+    const { mean, scale } = fitStandardScaler(X);
+    const Z = applyScaler({ mean, scale }, X).data;
     const rng = new Random(p.seed);
     const order = rng.shuffle(Int32Array.from({ length: n }, (_, i) => i));
     // At least one validation row and one training row.
@@ -102,7 +103,7 @@ export const mlp = defineClassifier({
   },
   predictProba(state, X, p) {
     const { rows: n, cols: d } = X;
-    const Z = standardise(matrix(n, d, X.data), state.mean, state.scale);
+    const Z = applyScaler(state, matrix(n, d, X.data)).data;
     const net = {
       layers: layers(d, p.hiddenLayerSizes),
       params: state.params,
