@@ -11,7 +11,7 @@ import { withDb } from "../data/db.js";
 import { describeParams, getDetector, listDetectors } from "../detectors/registry.js";
 import { evaluate } from "../eval/experiment.js";
 import { randomSplit, readSplits } from "../eval/splits.js";
-import { DEFAULT_BUDGET_SECONDS, hunt } from "../hunt/hunt.js";
+import { DEFAULT_BUDGET_SECONDS, hunt, type HuntOptions } from "../hunt/hunt.js";
 import { parseBudget } from "../hunt/forecast.js";
 import { defaultPanelNames, missingFromDefaultPanel } from "../hunt/panel.js";
 import { abandonPartialOutputs } from "../hunt/outputs.js";
@@ -105,6 +105,33 @@ function detectorHelp(): string {
 
 /** Hunts at least this long end with the terminal bell. */
 const LONG_HUNT_SECONDS = 10;
+
+/**
+ * Runs a hunt (or a saved model's scoring) with live progress, then prints the summary and, for
+ * a long run, rings the bell with a one-line result. `options` builds the hunt's options with the
+ * progress display at hand, which also receives every stage and detector event.
+ */
+async function runHunt(
+  quiet: boolean,
+  options: (progress: Progress) => HuntOptions,
+): Promise<void> {
+  const progress = new Progress(process.stderr, quiet);
+  let summary: Awaited<ReturnType<typeof hunt>>;
+  try {
+    summary = await hunt({
+      ...options(progress),
+      onStage: (s) => progress.setStage(s),
+      onDetector: (e, names) => progress.detectorEvent(e, names),
+    });
+  } finally {
+    progress.finish();
+  }
+  if (quiet) return;
+  console.log(formatHuntSummary(summary));
+  // A long hunt was probably left running in another window: ring and say how it went.
+  const bell = summary.seconds >= LONG_HUNT_SECONDS && process.stderr.isTTY ? "\x07" : "";
+  process.stderr.write(`${bell}${huntResultLine(summary)}\n`);
+}
 
 function queryFormat(value: string): QueryFormat {
   if (value !== "table" && value !== "csv" && value !== "jsonl")
@@ -215,41 +242,27 @@ program
         );
       const spec: Spec | "auto" | undefined =
         o.spec === "auto" ? "auto" : o.spec !== undefined ? await readSpecFile(o.spec) : undefined;
-      const progress = new Progress(process.stderr, o.quiet === true);
-      let summary: Awaited<ReturnType<typeof hunt>>;
-      try {
-        summary = await hunt({
-          input: file,
-          out: o.out,
-          spec,
-          fields: o.fields,
-          save: o.save,
-          columns: o.columns,
-          exclude: o.exclude,
-          detectors: o.detectors,
-          contamination: o.contamination,
-          top: o.top,
-          read: { format: o.format, onBadRows: o.onBadRows, names: o.names },
-          onStage: (s) => progress.setStage(s),
-          onDetector: (e, names) => progress.detectorEvent(e, names),
-          budgetSeconds: o.budget === Number.POSITIVE_INFINITY ? null : o.budget,
-          label: o.label,
-          trainOn: o.trainOn,
-          onForecast: (names, predicted) => progress.setForecast(names, predicted),
-          onDropped: (name, predicted, limit) =>
-            progress.note(
-              `dropping ${name}: predicted ${predicted.toFixed(1)} s > budget ${limit} s`,
-            ),
-        });
-      } finally {
-        progress.finish();
-      }
-      if (!o.quiet) {
-        console.log(formatHuntSummary(summary));
-        // A long hunt was probably left running in another window: ring and say how it went.
-        const bell = summary.seconds >= LONG_HUNT_SECONDS && process.stderr.isTTY ? "\x07" : "";
-        process.stderr.write(`${bell}${huntResultLine(summary)}\n`);
-      }
+      await runHunt(o.quiet === true, (progress) => ({
+        input: file,
+        out: o.out,
+        spec,
+        fields: o.fields,
+        save: o.save,
+        columns: o.columns,
+        exclude: o.exclude,
+        detectors: o.detectors,
+        contamination: o.contamination,
+        top: o.top,
+        read: { format: o.format, onBadRows: o.onBadRows, names: o.names },
+        budgetSeconds: o.budget === Number.POSITIVE_INFINITY ? null : o.budget,
+        label: o.label,
+        trainOn: o.trainOn,
+        onForecast: (names, predicted) => progress.setForecast(names, predicted),
+        onDropped: (name, predicted, limit) =>
+          progress.note(
+            `dropping ${name}: predicted ${predicted.toFixed(1)} s > budget ${limit} s`,
+          ),
+      }));
     },
   );
 
@@ -280,21 +293,13 @@ program
       },
     ) => {
       const model = await loadHuntModel(modelFile);
-      const progress = new Progress(process.stderr, o.quiet === true);
-      let summary: Awaited<ReturnType<typeof hunt>>;
-      try {
-        summary = await hunt({
-          input: file,
-          out: o.out,
-          model,
-          top: o.top,
-          read: { format: o.format, onBadRows: o.onBadRows, names: o.names },
-          onStage: (s) => progress.setStage(s),
-        });
-      } finally {
-        progress.finish();
-      }
-      if (!o.quiet) console.log(formatHuntSummary(summary));
+      await runHunt(o.quiet === true, () => ({
+        input: file,
+        out: o.out,
+        model,
+        top: o.top,
+        read: { format: o.format, onBadRows: o.onBadRows, names: o.names },
+      }));
     },
   );
 
