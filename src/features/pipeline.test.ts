@@ -142,3 +142,45 @@ test("reading for a spec loads just its fields, the same text as a full read", a
     assert.deepEqual(r.getRowsJS(), [["x"]]);
   });
 });
+
+test("a YAML spec file reads to the same spec as its JSON twin; a broken one names the file", async () => {
+  const { mkdtemp, writeFile } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { readSpecFile } = await import("./spec.js");
+  const dir = await mkdtemp(join(tmpdir(), "anomalog-spec-"));
+  const json = {
+    entity: "user",
+    time: "t",
+    features: [
+      { column: "user", encode: "codes" },
+      { column: "event", encode: "onehot", top: 2 },
+      { column: "bytes", encode: "numeric", log1p: true, scale: "robust" },
+    ],
+  };
+  await writeFile(join(dir, "spec.json"), JSON.stringify(json));
+  await writeFile(
+    join(dir, "spec.yaml"),
+    [
+      "entity: user",
+      "time: t",
+      "features:",
+      "  - { column: user, encode: codes }",
+      "  - column: event",
+      "    encode: onehot",
+      "    top: 2",
+      "  - { column: bytes, encode: numeric, log1p: true, scale: robust }",
+      "",
+    ].join("\n"),
+  );
+  assert.deepEqual(
+    await readSpecFile(join(dir, "spec.yaml")),
+    await readSpecFile(join(dir, "spec.json")),
+  );
+  await writeFile(join(dir, "bad.yml"), "features: [ { column: user\n");
+  await assert.rejects(
+    readSpecFile(join(dir, "bad.yml")),
+    (e: unknown) =>
+      e instanceof ParamError && /bad\.yml: not a readable YAML feature spec/.test(e.message),
+  );
+});

@@ -22,6 +22,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
+import { parse as parseYaml } from "yaml";
 import { ParamError } from "../core/errors.js";
 import type { AnyEncoder } from "./encoder.js";
 import { codes } from "./encoders/codes.js";
@@ -116,12 +117,19 @@ export function parseSpec(raw: unknown, baseDir = process.cwd(), source = "spec"
   };
 }
 
+/**
+ * A spec file: YAML when its name ends in .yaml or .yml, JSON otherwise. YAML is read as a
+ * plain document (no custom tags), so both spellings validate through the same schema.
+ */
 export async function readSpecFile(path: string): Promise<Spec> {
+  const yaml = /\.ya?ml$/i.test(path);
   let raw: unknown;
   try {
-    raw = JSON.parse(await readFile(path, "utf8"));
+    const text = await readFile(path, "utf8");
+    raw = yaml ? parseYaml(text, { prettyErrors: true }) : JSON.parse(text);
   } catch (e) {
-    throw new ParamError(`${path}: not a readable JSON feature spec (${(e as Error).message})`);
+    const kind = yaml ? "YAML" : "JSON";
+    throw new ParamError(`${path}: not a readable ${kind} feature spec (${(e as Error).message})`);
   }
   return parseSpec(raw, dirname(resolve(path)), path);
 }
