@@ -142,3 +142,18 @@ test("rod with more features than rows and duplicated columns: finite scores", (
     for (const v of m.trainingScores) assert.ok(Number.isFinite(v) && v >= 0 && v <= 1);
   }
 });
+
+test("rod treats −0 as 0 when finding distinct rows (same median, same scores)", () => {
+  const rows = [
+    [0, 1, 2],
+    [-0, 1, 2],
+    [3, 0, 1],
+    [3, -0, 1],
+    [1, 1, 1],
+    [2, 5, 0],
+  ];
+  const positive = fit(rod, fromRows(rows.map((r) => r.map((v) => v + 0))));
+  const signed = fit(rod, fromRows(rows));
+  assert.deepEqual(signed.trainingScores, positive.trainingScores);
+  assert.deepEqual((signed.state as RodState).medians, (positive.state as RodState).medians);
+});

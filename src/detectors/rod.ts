@@ -248,12 +248,25 @@ function robustScaler(X: Matrix): { center: Float64Array; scale: Float64Array } 
 
 /** Dense ranks of a column's values (equal values, equal ranks): cheap keys for distinct rows. */
 function denseRanks(col: Float64Array): Int32Array {
-  const order = Array.from({ length: col.length }, (_, i) => i).sort((a, b) => col[a] - col[b]);
+  // The distinct values, ascending (a typed sort: no comparator calls, a third of ROD's time on
+  // 1M rows when sorting row indices), then each value's position among them. −0 and 0 are one
+  // value, as `===` has it (fit takes finite values only).
+  const sorted = Float64Array.from(col).sort();
+  let u = 0;
+  for (let k = 0; k < sorted.length; k++)
+    if (k === 0 || sorted[k] !== sorted[u - 1]) sorted[u++] = sorted[k];
+  const values = sorted.subarray(0, u);
   const ranks = new Int32Array(col.length);
-  let rank = 0;
-  for (let k = 0; k < order.length; k++) {
-    if (k > 0 && col[order[k]] !== col[order[k - 1]]) rank++;
-    ranks[order[k]] = rank;
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i];
+    let lo = 0;
+    let hi = u - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (values[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    ranks[i] = lo;
   }
   return ranks;
 }
