@@ -12,9 +12,10 @@
  * against all rows at once; the Lloyd iterations skip the rows Hamerly's bounds settle and
  * measure the others in blocks, with bounds that allow for the products' rounding.
  *
- * Equal rows always share a label and bounds (both depend on a row's values alone), so the
- * Lloyd iterations measure each distinct row once when rows repeat; the cluster sums still add
- * every row, in row order, so the results are those of measuring every row, to the bit.
+ * Equal rows always share their distances, labels and bounds (all depend on a row's values
+ * alone), so the seeding and the Lloyd iterations measure each distinct row once when rows
+ * repeat; the draws, potentials and cluster sums still go over every row, in row order, so the
+ * results are those of measuring every row, to the bit.
  */
 import type { Matrix } from "./matrix.js";
 import { multiplyABt, squaredDistance } from "./linalg.js";
@@ -45,7 +46,7 @@ export interface KMeansOptions {
    */
   readonly onIteration?: (iteration: number, centres: Float64Array, labels: Int32Array) => void;
   /**
-   * Measure each distinct row once in the Lloyd iterations when rows repeat (default true; the
+   * Measure each distinct row once when rows repeat (default true; the
    * results are identical either way, false is for tests).
    */
   readonly collapseDuplicates?: boolean;
@@ -105,7 +106,7 @@ export function kMeans(X: Matrix, options: KMeansOptions): KMeansResult {
     const initial =
       options.init !== undefined
         ? centredCopy(options.init, mean, k, d)
-        : kMeansPlusPlus(data, k, weight, rng, rowNorms);
+        : kMeansPlusPlus(data, k, weight, rng, rowNorms, points);
     const result = lloyd(
       data,
       points,
@@ -165,34 +166,41 @@ export function kMeansPlusPlus(
   weight: Float64Array,
   rng: Random,
   rowNorms: Float64Array = squaredRowNorms(X),
+  points?: Points,
 ): Float64Array {
   const { rows: n, cols: d, data } = X;
+  // A row's distances depend on its values alone: measured once per point (each distinct row,
+  // when given), while the draws and potentials still go row by row, in row order.
+  const P = points?.X ?? X;
+  const pointNorms = points?.norms ?? rowNorms;
+  const inverse = points?.inverse;
+  const u = P.rows;
   const centres = new Float64Array(k * d);
   const trials = 2 + Math.floor(Math.log(k));
   const cumulative = new Float64Array(n);
   const candidates = new Float64Array(trials * d);
   const candidateNorms = new Float64Array(trials);
-  const products = new Float64Array(n * trials);
+  const products = new Float64Array(u * trials);
 
   for (let i = 0; i < n; i++) cumulative[i] = (i > 0 ? cumulative[i - 1] : 0) + weight[i];
   const first = searchLeft(cumulative, rng.float() * cumulative[n - 1]);
   centres.set(data.subarray(first * d, first * d + d), 0);
-  multiplyABt(data, n, centres, 1, d, products);
-  const closest = new Float64Array(n);
+  multiplyABt(P.data, u, centres, 1, d, products);
+  const closest = new Float64Array(u);
+  for (let p = 0; p < u; p++)
+    closest[p] = Math.max(0, pointNorms[p] + rowNorms[first] - 2 * products[p]);
   let potential = 0;
-  for (let i = 0; i < n; i++) {
-    closest[i] = Math.max(0, rowNorms[i] + rowNorms[first] - 2 * products[i]);
-    potential += weight[i] * closest[i];
-  }
+  for (let i = 0; i < n; i++)
+    potential += weight[i] * closest[inverse === undefined ? i : inverse[i]];
 
   const rowsOf = new Int32Array(trials);
-  // Each candidate's D² per row, candidate-major.
-  const candidateClosest = new Float64Array(trials * n);
+  // Each candidate's D² per point, candidate-major.
+  const candidateClosest = new Float64Array(trials * u);
   const candidatePotential = new Float64Array(trials);
   for (let c = 1; c < k; c++) {
     let running = 0;
     for (let i = 0; i < n; i++) {
-      running += weight[i] * closest[i];
+      running += weight[i] * closest[inverse === undefined ? i : inverse[i]];
       cumulative[i] = running;
     }
     for (let t = 0; t < trials; t++) {
@@ -201,22 +209,24 @@ export function kMeansPlusPlus(
       candidates.set(data.subarray(row * d, row * d + d), t * d);
       candidateNorms[t] = rowNorms[row];
     }
-    multiplyABt(data, n, candidates, trials, d, products);
+    multiplyABt(P.data, u, candidates, trials, d, products);
+    for (let p = 0; p < u; p++) {
+      const nearest = closest[p];
+      for (let t = 0; t < trials; t++) {
+        const dist = pointNorms[p] + candidateNorms[t] - 2 * products[p * trials + t];
+        candidateClosest[t * u + p] = dist < nearest ? (dist > 0 ? dist : 0) : nearest;
+      }
+    }
     candidatePotential.fill(0);
     for (let i = 0; i < n; i++) {
-      const nearest = closest[i];
+      const p = inverse === undefined ? i : inverse[i];
       const w = weight[i];
-      for (let t = 0; t < trials; t++) {
-        const dist = rowNorms[i] + candidateNorms[t] - 2 * products[i * trials + t];
-        const v = dist < nearest ? (dist > 0 ? dist : 0) : nearest;
-        candidateClosest[t * n + i] = v;
-        candidatePotential[t] += w * v;
-      }
+      for (let t = 0; t < trials; t++) candidatePotential[t] += w * candidateClosest[t * u + p];
     }
     let best = 0;
     for (let t = 1; t < trials; t++) if (candidatePotential[t] < candidatePotential[best]) best = t;
     centres.set(candidates.subarray(best * d, best * d + d), c * d);
-    closest.set(candidateClosest.subarray(best * n, best * n + n));
+    closest.set(candidateClosest.subarray(best * u, best * u + u));
     potential = candidatePotential[best];
   }
   return centres;
@@ -246,8 +256,8 @@ function searchLeft(cumulative: Float64Array, target: number): number {
   return lo;
 }
 
-/** The rows Lloyd measures: every row, or each distinct row once (`inverse`: row → point). */
-interface Points {
+/** The rows measured: every row, or each distinct row once (`inverse`: row → point). */
+export interface Points {
   readonly X: Matrix;
   /** ‖x‖² of each point. */
   readonly norms: Float64Array;
