@@ -37,6 +37,11 @@ export function distinctRows(X: Matrix): DistinctRows {
       h = Math.imul(h ^ bits[0], 0x01000193);
       h = Math.imul(h ^ bits[1], 0x01000193);
     }
+    // Mixed before the low bits pick a slot (MurmurHash3's fmix32): small whole numbers have
+    // all-zero low words and low bits in the high word, so unmixed rows crowd a few slots.
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    h ^= h >>> 16;
     let slot = (h >>> 0) & (size - 1);
     for (;;) {
       const r = table[slot];
