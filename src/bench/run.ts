@@ -361,7 +361,7 @@ async function main(): Promise<void> {
       `\nHunt: the default panel, contamination 0.001, budget 60 s; one run each, own process`,
     );
     console.log(
-      `${"case".padEnd(14)} ${"rows".padStart(9)} ${"distinct".padStart(8)} ${"encode s".padStart(8)} ${"hunt s".padStart(7)} ${"total s".padStart(7)} ${"peak MiB".padStart(8)}  ran/dropped  forecast err`,
+      `${"case".padEnd(14)} ${"rows".padStart(9)} ${"distinct".padStart(8)} ${"read s".padStart(6)} ${"encode s".padStart(8)} ${"fetch s".padStart(7)} ${"hunt s".padStart(7)} ${"total s".padStart(7)} ${"peak MiB".padStart(8)}  ran/dropped  forecast err`,
     );
     for (const kind of HUNT_KINDS) {
       if (kind === "dune-300k" && !hasShared()) continue;
@@ -380,7 +380,8 @@ async function main(): Promise<void> {
       >;
       huntRows.push(r);
       console.log(
-        `${kind.padEnd(14)} ${String(r.rows).padStart(9)} ${String(r.distinctRows).padStart(8)} ${r.encodeSeconds.toFixed(1).padStart(8)} ` +
+        `${kind.padEnd(14)} ${String(r.rows).padStart(9)} ${String(r.distinctRows).padStart(8)} ${r.readSeconds.toFixed(1).padStart(6)} ${r.encodeSeconds.toFixed(1).padStart(8)} ` +
+          `${r.recordsSeconds === null ? "-".padStart(7) : r.recordsSeconds.toFixed(1).padStart(7)} ` +
           `${r.huntSeconds.toFixed(1).padStart(7)} ${r.seconds.toFixed(1).padStart(7)} ${r.peakMiB.toFixed(0).padStart(8)}  ` +
           `${`${r.ran.length}/${r.dropped.length}`.padEnd(11)}  ${r.forecastMedianErrorFactor === null ? "-" : `×${r.forecastMedianErrorFactor.toFixed(2)}`}` +
           (r.dropped.length > 0 ? `  dropped: ${r.dropped.join(", ")}` : "") +

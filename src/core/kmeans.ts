@@ -11,10 +11,16 @@
  * on its mean so the subtraction loses little precision: the seeding measures its candidates
  * against all rows at once; the Lloyd iterations skip the rows Hamerly's bounds settle and
  * measure the others in blocks, with bounds that allow for the products' rounding.
+ *
+ * Equal rows always share their distances, labels and bounds (all depend on a row's values
+ * alone), so the seeding and the Lloyd iterations measure each distinct row once when rows
+ * repeat; the draws, potentials and cluster sums still go over every row, in row order, so the
+ * results are those of measuring every row, to the bit.
  */
 import type { Matrix } from "./matrix.js";
 import { multiplyABt, squaredDistance } from "./linalg.js";
 import { Random } from "./random.js";
+import { distinctRows } from "./distinct.js";
 
 export interface KMeansOptions {
   readonly nClusters: number;
@@ -39,6 +45,11 @@ export interface KMeansOptions {
    * diagnostics.
    */
   readonly onIteration?: (iteration: number, centres: Float64Array, labels: Int32Array) => void;
+  /**
+   * Measure each distinct row once when rows repeat (default true; the
+   * results are identical either way, false is for tests).
+   */
+  readonly collapseDuplicates?: boolean;
 }
 
 export interface KMeansResult {
@@ -79,14 +90,34 @@ export function kMeans(X: Matrix, options: KMeansOptions): KMeansResult {
 
   const rng = new Random(options.seed ?? 0);
   const rowNorms = squaredRowNorms(data);
-  const state = new LloydState(n, k, d, rowNorms);
+  // Rows are compared as Lloyd sees them: centred.
+  const distinct = options.collapseDuplicates === false ? undefined : distinctRows(data);
+  const points: Points =
+    distinct !== undefined && distinct.X.rows <= n / 2
+      ? {
+          X: distinct.X,
+          norms: squaredRowNorms(distinct.X),
+          inverse: distinct.inverse,
+        }
+      : { X: data, norms: rowNorms };
+  const state = new LloydState(n, points.X.rows, k, d, points.norms);
   let best: KMeansResult | undefined;
   for (let run = 0; run < nInit; run++) {
     const initial =
       options.init !== undefined
         ? centredCopy(options.init, mean, k, d)
-        : kMeansPlusPlus(data, k, weight, rng, rowNorms);
-    const result = lloyd(data, weight, initial, maxIter, tol, state, mean, options.onIteration);
+        : kMeansPlusPlus(data, k, weight, rng, rowNorms, points);
+    const result = lloyd(
+      data,
+      points,
+      weight,
+      initial,
+      maxIter,
+      tol,
+      state,
+      mean,
+      options.onIteration,
+    );
     // As scikit-learn: a restart replaces the best only if it is better and a different
     // partition (the same partition found again differs in rounding alone).
     if (
@@ -135,34 +166,41 @@ export function kMeansPlusPlus(
   weight: Float64Array,
   rng: Random,
   rowNorms: Float64Array = squaredRowNorms(X),
+  points?: Points,
 ): Float64Array {
   const { rows: n, cols: d, data } = X;
+  // A row's distances depend on its values alone: measured once per point (each distinct row,
+  // when given), while the draws and potentials still go row by row, in row order.
+  const P = points?.X ?? X;
+  const pointNorms = points?.norms ?? rowNorms;
+  const inverse = points?.inverse;
+  const u = P.rows;
   const centres = new Float64Array(k * d);
   const trials = 2 + Math.floor(Math.log(k));
   const cumulative = new Float64Array(n);
   const candidates = new Float64Array(trials * d);
   const candidateNorms = new Float64Array(trials);
-  const products = new Float64Array(n * trials);
+  const products = new Float64Array(u * trials);
 
   for (let i = 0; i < n; i++) cumulative[i] = (i > 0 ? cumulative[i - 1] : 0) + weight[i];
   const first = searchLeft(cumulative, rng.float() * cumulative[n - 1]);
   centres.set(data.subarray(first * d, first * d + d), 0);
-  multiplyABt(data, n, centres, 1, d, products);
-  const closest = new Float64Array(n);
+  multiplyABt(P.data, u, centres, 1, d, products);
+  const closest = new Float64Array(u);
+  for (let p = 0; p < u; p++)
+    closest[p] = Math.max(0, pointNorms[p] + rowNorms[first] - 2 * products[p]);
   let potential = 0;
-  for (let i = 0; i < n; i++) {
-    closest[i] = Math.max(0, rowNorms[i] + rowNorms[first] - 2 * products[i]);
-    potential += weight[i] * closest[i];
-  }
+  for (let i = 0; i < n; i++)
+    potential += weight[i] * closest[inverse === undefined ? i : inverse[i]];
 
   const rowsOf = new Int32Array(trials);
-  // Each candidate's D² per row, candidate-major.
-  const candidateClosest = new Float64Array(trials * n);
+  // Each candidate's D² per point, candidate-major.
+  const candidateClosest = new Float64Array(trials * u);
   const candidatePotential = new Float64Array(trials);
   for (let c = 1; c < k; c++) {
     let running = 0;
     for (let i = 0; i < n; i++) {
-      running += weight[i] * closest[i];
+      running += weight[i] * closest[inverse === undefined ? i : inverse[i]];
       cumulative[i] = running;
     }
     for (let t = 0; t < trials; t++) {
@@ -171,22 +209,24 @@ export function kMeansPlusPlus(
       candidates.set(data.subarray(row * d, row * d + d), t * d);
       candidateNorms[t] = rowNorms[row];
     }
-    multiplyABt(data, n, candidates, trials, d, products);
+    multiplyABt(P.data, u, candidates, trials, d, products);
+    for (let p = 0; p < u; p++) {
+      const nearest = closest[p];
+      for (let t = 0; t < trials; t++) {
+        const dist = pointNorms[p] + candidateNorms[t] - 2 * products[p * trials + t];
+        candidateClosest[t * u + p] = dist < nearest ? (dist > 0 ? dist : 0) : nearest;
+      }
+    }
     candidatePotential.fill(0);
     for (let i = 0; i < n; i++) {
-      const nearest = closest[i];
+      const p = inverse === undefined ? i : inverse[i];
       const w = weight[i];
-      for (let t = 0; t < trials; t++) {
-        const dist = rowNorms[i] + candidateNorms[t] - 2 * products[i * trials + t];
-        const v = dist < nearest ? (dist > 0 ? dist : 0) : nearest;
-        candidateClosest[t * n + i] = v;
-        candidatePotential[t] += w * v;
-      }
+      for (let t = 0; t < trials; t++) candidatePotential[t] += w * candidateClosest[t * u + p];
     }
     let best = 0;
     for (let t = 1; t < trials; t++) if (candidatePotential[t] < candidatePotential[best]) best = t;
     centres.set(candidates.subarray(best * d, best * d + d), c * d);
-    closest.set(candidateClosest.subarray(best * n, best * n + n));
+    closest.set(candidateClosest.subarray(best * u, best * u + u));
     potential = candidatePotential[best];
   }
   return centres;
@@ -216,15 +256,32 @@ function searchLeft(cumulative: Float64Array, target: number): number {
   return lo;
 }
 
+/** The rows measured: every row, or each distinct row once (`inverse`: row → point). */
+export interface Points {
+  readonly X: Matrix;
+  /** ‖x‖² of each point. */
+  readonly norms: Float64Array;
+  readonly inverse?: Int32Array;
+}
+
 /**
  * A restart's running state: labels, Hamerly's bounds, and per-cluster sums of the rows as
- * labelled. Allocated once and reused by every restart.
+ * labelled. Allocated once and reused by every restart. Labels and bounds are kept per measured
+ * point, the sums over every row.
  */
 class LloydState {
+  /** Each point's cluster, and each row's (its point's). */
   readonly labels: Int32Array;
-  /** Upper bound on each row's distance to its centre. */
+  readonly rowLabels: Int32Array;
+  /** Points whose cluster changed in the last assignment, and their cluster before it. */
+  readonly changed: Uint8Array;
+  readonly previous: Int32Array;
+  /** The changed points, in the order measured, and how many. */
+  readonly changedList: Int32Array;
+  changedCount = 0;
+  /** Upper bound on each point's distance to its centre. */
   readonly upper: Float64Array;
-  /** Lower bound on each row's distance to any other centre. */
+  /** Lower bound on each point's distance to any other centre. */
   readonly lower: Float64Array;
   /** Half the distance from each centre to its nearest other centre. */
   readonly halfGap: Float64Array;
@@ -234,20 +291,24 @@ class LloydState {
   readonly sums: Float64Array;
   readonly weightOf: Float64Array;
   readonly countOf: Int32Array;
-  /** ‖x‖² of every row and ‖c‖² of every centre, for distances from products. */
+  /** ‖x‖² of every point and ‖c‖² of every centre, for distances from products. */
   readonly rowNorms: Float64Array;
   readonly centreNorms: Float64Array;
   /** Rows waiting to be measured, their values gathered, and their products with the centres. */
   readonly pending: Int32Array;
   readonly block: Float64Array;
   readonly products: Float64Array<ArrayBuffer>;
-  constructor(n: number, k: number, d: number, rowNorms: Float64Array) {
+  constructor(rows: number, n: number, k: number, d: number, rowNorms: Float64Array) {
     this.rowNorms = rowNorms;
     this.centreNorms = new Float64Array(k);
     this.pending = new Int32Array(BLOCK);
     this.block = new Float64Array(BLOCK * d);
     this.products = new Float64Array(BLOCK * k);
     this.labels = new Int32Array(n);
+    this.rowLabels = new Int32Array(rows);
+    this.changed = new Uint8Array(n);
+    this.previous = new Int32Array(n);
+    this.changedList = new Int32Array(n);
     this.upper = new Float64Array(n);
     this.lower = new Float64Array(n);
     this.halfGap = new Float64Array(k);
@@ -259,6 +320,9 @@ class LloydState {
 
   reset(): void {
     this.labels.fill(-1);
+    this.rowLabels.fill(-1);
+    this.changed.fill(0);
+    this.changedCount = 0;
     this.moved.fill(0);
     this.sums.fill(0);
     this.weightOf.fill(0);
@@ -280,6 +344,7 @@ class LloydState {
  */
 function lloyd(
   X: Matrix,
+  points: Points,
   weight: Float64Array,
   initial: Float64Array,
   maxIter: number,
@@ -300,12 +365,13 @@ function lloyd(
   let iterations = 0;
   while (iterations < maxIter) {
     iterations++;
-    const changed = assign(X, weight, centres, k, state);
+    const changed = assign(points.X, centres, k, state);
+    applyChanges(X, weight, state, points);
     // Empty clusters are re-seeded on copies: the moved row keeps its label, as in
     // scikit-learn, so the running sums stay those of the labels.
     sums.set(state.sums);
     clusterWeight.set(state.weightOf);
-    relocateEmptyClusters(X, weight, centres, state.labels, sums, clusterWeight);
+    relocateEmptyClusters(X, weight, centres, state.rowLabels, sums, clusterWeight);
     let totalShift = 0;
     for (let c = 0; c < k; c++) {
       const base = c * d;
@@ -323,7 +389,7 @@ function lloyd(
     }
     [centres, next] = [next, centres];
     if (onIteration !== undefined)
-      onIteration(iterations, withOffset(centres, offset, k, d), state.labels);
+      onIteration(iterations, withOffset(centres, offset, k, d), state.rowLabels);
     // No row changed cluster: the labels equal the previous iteration's (the first iteration
     // changes every row from unlabelled).
     if (changed === 0) {
@@ -334,8 +400,11 @@ function lloyd(
   }
   // Stopped on the shift (or the iteration cap): label the rows by the final centres, so labels
   // and centres agree.
-  if (!converged) assign(X, weight, centres, k, state);
-  const labels = state.labels.slice();
+  if (!converged) {
+    assign(points.X, centres, k, state);
+    applyChanges(X, weight, state, points);
+  }
+  const labels = state.rowLabels.slice();
   return { centres, labels, inertia: inertia(X, centres, labels, weight), nIter: iterations };
 }
 
@@ -349,16 +418,10 @@ const BOUND_MARGIN = 1 + 1e-10;
 const BLOCK = 256;
 
 /**
- * Labels every row with its nearest centre, measuring only rows whose bounds allow a change;
- * updates the bounds and the running cluster sums. Returns how many rows changed cluster.
+ * Labels every point with its nearest centre, measuring only points whose bounds allow a change;
+ * updates the bounds and marks the points that changed cluster. Returns how many did.
  */
-function assign(
-  X: Matrix,
-  weight: Float64Array,
-  centres: Float64Array,
-  k: number,
-  state: LloydState,
-): number {
+function assign(X: Matrix, centres: Float64Array, k: number, state: LloydState): number {
   const { rows: n, cols: d, data } = X;
   const { labels, upper, lower, halfGap, moved, pending, centreNorms } = state;
   for (let c = 0; c < k; c++) {
@@ -397,11 +460,11 @@ function assign(
     }
     pending[waiting++] = i;
     if (waiting === BLOCK) {
-      changed += measure(X, weight, centres, k, state, waiting);
+      changed += measure(X, centres, k, state, waiting);
       waiting = 0;
     }
   }
-  if (waiting > 0) changed += measure(X, weight, centres, k, state, waiting);
+  if (waiting > 0) changed += measure(X, centres, k, state, waiting);
   moved.fill(0);
   return changed;
 }
@@ -413,7 +476,6 @@ function assign(
  */
 function measure(
   X: Matrix,
-  weight: Float64Array,
   centres: Float64Array,
   k: number,
   state: LloydState,
@@ -449,12 +511,34 @@ function measure(
     lower[i] = Math.sqrt(Math.max(0, secondDist - allowance));
     const a = labels[i];
     if (best !== a) {
-      moveRow(state, data, i * d, d, weight[i], a, best);
+      state.changed[i] = 1;
+      state.previous[i] = a;
+      state.changedList[state.changedCount++] = i;
       labels[i] = best;
       changed++;
     }
   }
   return changed;
+}
+
+/**
+ * Moves every row whose point changed cluster into its new cluster's running sums, in row order
+ * (the order the sums were always added in, so they round alike), and clears the marks.
+ */
+function applyChanges(X: Matrix, weight: Float64Array, state: LloydState, points: Points): void {
+  const { cols: d, data } = X;
+  const { changed, changedList, previous, labels, rowLabels } = state;
+  const count = state.changedCount;
+  if (count === 0) return;
+  const inverse = points.inverse;
+  for (let i = 0; i < X.rows; i++) {
+    const p = inverse === undefined ? i : inverse[i];
+    if (changed[p] === 0) continue;
+    moveRow(state, data, i * d, d, weight[i], previous[p], labels[p]);
+    rowLabels[i] = labels[p];
+  }
+  for (let c = 0; c < count; c++) changed[changedList[c]] = 0;
+  state.changedCount = 0;
 }
 
 /** Moves a row's weight from cluster `from` (−1: none) to cluster `to` in the running sums. */

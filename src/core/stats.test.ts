@@ -9,6 +9,7 @@ import {
   percentile,
   quantileSorted,
   quantile,
+  quantileCounted,
   rankAverage,
   skewness,
   kurtosis,
@@ -78,4 +79,19 @@ test("erf matches SciPy to 1e-15", () => {
   assert.ok(Math.abs(erf(-1.3) - -0.9340079449406524) < 1e-15);
   assert.equal(erf(0), 0);
   assert.equal(erf(10), 1);
+});
+
+test("quantileCounted is quantile of the values repeated by their counts", () => {
+  const rng = new Random(8);
+  for (let trial = 0; trial < 200; trial++) {
+    const m = 1 + Math.floor(rng.float() * 12);
+    // (+ 0: which of −0 and 0 a selection returns is arbitrary in both.)
+    const values = Float64Array.from({ length: m }, () => Math.round(rng.normal() * 4) / 2 + 0);
+    const counts = Int32Array.from({ length: m }, () => Math.floor(rng.float() * 5));
+    if (counts.every((c) => c === 0)) counts[0] = 1;
+    const repeated = Array.from(values).flatMap((v, k) => new Array<number>(counts[k]).fill(v));
+    for (const q of [0, 0.25, 0.5, 0.9, 1])
+      assert.equal(quantileCounted(values, counts, q), quantile(repeated, q));
+  }
+  assert.ok(Number.isNaN(quantileCounted([1, 2], [0, 0], 0.5)));
 });

@@ -68,6 +68,37 @@ export function quantile(values: ArrayLike<number>, q: number): number {
   return interpolate(a, b, virtual - Math.floor(virtual));
 }
 
+/**
+ * `quantile` of a multiset given as values and how many times each occurs: the same two order
+ * statistics and the same interpolation, so the same number as `quantile` of the values repeated
+ * (up to the sign of a zero, which either picks arbitrarily between −0 and 0).
+ */
+export function quantileCounted(
+  values: ArrayLike<number>,
+  counts: ArrayLike<number>,
+  q: number,
+): number {
+  let n = 0;
+  for (let k = 0; k < counts.length; k++) n += counts[k];
+  if (n === 0) return NaN;
+  const order = Int32Array.from({ length: values.length }, (_, k) => k).sort(
+    (a, b) => values[a] - values[b],
+  );
+  const virtual = (n - 1) * q;
+  const lo = Math.min(Math.max(Math.floor(virtual), 0), n - 1);
+  const hi = Math.min(lo + 1, n - 1);
+  // The values at 0-based positions lo and hi of the sorted multiset.
+  let a = NaN;
+  let b = NaN;
+  let seen = 0;
+  for (let k = 0; k < order.length && Number.isNaN(b); k++) {
+    seen += counts[order[k]];
+    if (Number.isNaN(a) && seen > lo) a = values[order[k]];
+    if (seen > hi) b = values[order[k]];
+  }
+  return interpolate(a, b, virtual - Math.floor(virtual));
+}
+
 /** NumPy's lerp, as in quantileSorted. */
 function interpolate(a: number, b: number, t: number): number {
   const diff = b - a;

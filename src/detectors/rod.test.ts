@@ -4,7 +4,7 @@ import { fromRows, matrix, type Matrix } from "../core/matrix.js";
 import { Random } from "../core/random.js";
 import { percentile } from "../core/stats.js";
 import { fit, score } from "./model.js";
-import { rod } from "./rod.js";
+import { fitRod, rod } from "./rod.js";
 
 interface RodState {
   medians: Float64Array;
@@ -140,5 +140,41 @@ test("rod with more features than rows and duplicated columns: finite scores", (
   for (const M of [X, dup]) {
     const m = fit("rod", M);
     for (const v of m.trainingScores) assert.ok(Number.isFinite(v) && v >= 0 && v <= 1);
+  }
+});
+
+test("rod treats −0 as 0 when finding distinct rows (same median, same scores)", () => {
+  const rows = [
+    [0, 1, 2],
+    [-0, 1, 2],
+    [3, 0, 1],
+    [3, -0, 1],
+    [1, 1, 1],
+    [2, 5, 0],
+  ];
+  const positive = fit(rod, fromRows(rows.map((r) => r.map((v) => v + 0))));
+  const signed = fit(rod, fromRows(rows));
+  assert.deepEqual(signed.trainingScores, positive.trainingScores);
+  assert.deepEqual((signed.state as RodState).medians, (positive.state as RodState).medians);
+});
+
+test("rod on repeated rows: computed once per distinct row, identical to every row's", () => {
+  const rng = new Random(4);
+  for (const [n, d, distinct] of [
+    [2000, 5, 80],
+    [1500, 3, 30],
+    [900, 2, 12],
+    [1200, 6, 500],
+  ]) {
+    const pool = Float64Array.from({ length: distinct * d }, () => Math.floor(rng.float() * 9));
+    const data = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) {
+      const r = Math.floor(rng.float() ** 2 * distinct);
+      data.set(pool.subarray(r * d, (r + 1) * d), i * d);
+    }
+    const once = fitRod(matrix(n, d, data));
+    const every = fitRod(matrix(n, d, data), false);
+    assert.deepEqual(once.trainingScores, every.trainingScores);
+    assert.deepEqual(once.state, every.state);
   }
 });

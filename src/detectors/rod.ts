@@ -34,7 +34,8 @@
 import { z } from "zod";
 import { baseParams, defineDetector, f64 } from "./contract.js";
 import type { Matrix } from "../core/matrix.js";
-import { percentile, quantile } from "../core/stats.js";
+import { percentile, quantile, quantileCounted } from "../core/stats.js";
+import { distinctRows as distinctFeatureRows } from "../core/distinct.js";
 
 /** Modified z-score factor (Iglewicz & Hoaglin: 0.6745 ≈ Φ⁻¹(3/4)), PyOD's constant. */
 const Z_FACTOR = 0.6745;
@@ -102,42 +103,7 @@ export const rod = defineDetector({
     return undefined;
   },
   fit(X) {
-    const scaler = X.cols > 3 ? robustScaler(X) : undefined;
-    const columns = prepareColumns(X, scaler);
-    const n = X.rows;
-    const count = subspaceCount(columns.length);
-    const state: RodState = {
-      center: scaler?.center ?? new Float64Array(0),
-      scale: scaler?.scale ?? new Float64Array(0),
-      medians: new Float64Array(3 * count),
-      costMedian: new Float64Array(count),
-      costMad: new Float64Array(count),
-      acuteScale: new Float64Array(count),
-      acuteShift: new Float64Array(count),
-      obtuseScale: new Float64Array(count),
-      obtuseShift: new Float64Array(count),
-    };
-    const work = new Workspace(n);
-    const ranks = columns.map(denseRanks);
-    const total = new Float64Array(n);
-    let s = 0;
-    forEachSubspace(columns.length, (a, b, c) => {
-      const xs = columns[a];
-      const ys = columns[b];
-      const zs = columns[c];
-      const m = geometricMedian(xs, ys, zs, ranks[a], ranks[b], ranks[c], work);
-      state.medians.set(m, 3 * s);
-      offsetsAndAngles(xs, ys, zs, m, work);
-      fitAngleScalers(work, n, state, s);
-      costs(work, n, state, s);
-      state.costMedian[s] = quantile(work.cost, 0.5);
-      for (let i = 0; i < n; i++) work.deviation[i] = Math.abs(work.cost[i] - state.costMedian[s]);
-      state.costMad[s] = quantile(work.deviation, 0.5);
-      addScores(work.deviation, n, state.costMad[s], columns.length > 3, total);
-      s++;
-    });
-    if (count > 1) for (let i = 0; i < n; i++) total[i] /= count;
-    return { state, trainingScores: total };
+    return fitRod(X);
   },
   score(state, X) {
     return scoreRows(state, X, false);
@@ -146,6 +112,64 @@ export const rod = defineDetector({
     return scoreRows(state, X, true);
   },
 });
+
+/**
+ * ROD's fit. `collapseDuplicates` false computes every row's values (the naive path, for tests:
+ * the results are identical either way).
+ */
+export function fitRod(
+  X: Matrix,
+  collapseDuplicates = true,
+): { state: RodState; trainingScores: Float64Array } {
+  const scaler = X.cols > 3 ? robustScaler(X) : undefined;
+  // Everything but the cost medians is a function of a row's values, so when rows repeat it is
+  // computed once per distinct row, and the medians are taken over every row through the
+  // counts: the same numbers as on all rows (the distinct rows keep first-appearance order, so
+  // even the geometric median sums its points in the same order).
+  const found = collapseDuplicates ? distinctFeatureRows(X) : undefined;
+  const unique = found !== undefined && found.X.rows <= X.rows / 2 ? found : undefined;
+  const points = unique?.X ?? X;
+  const median = (values: Float64Array): number =>
+    unique !== undefined ? quantileCounted(values, unique.counts, 0.5) : quantile(values, 0.5);
+  const columns = prepareColumns(points, scaler);
+  const n = points.rows;
+  const count = subspaceCount(columns.length);
+  const state: RodState = {
+    center: scaler?.center ?? new Float64Array(0),
+    scale: scaler?.scale ?? new Float64Array(0),
+    medians: new Float64Array(3 * count),
+    costMedian: new Float64Array(count),
+    costMad: new Float64Array(count),
+    acuteScale: new Float64Array(count),
+    acuteShift: new Float64Array(count),
+    obtuseScale: new Float64Array(count),
+    obtuseShift: new Float64Array(count),
+  };
+  const work = new Workspace(n);
+  const ranks = columns.map(denseRanks);
+  const total = new Float64Array(n);
+  let s = 0;
+  forEachSubspace(columns.length, (a, b, c) => {
+    const xs = columns[a];
+    const ys = columns[b];
+    const zs = columns[c];
+    const m = geometricMedian(xs, ys, zs, ranks[a], ranks[b], ranks[c], work);
+    state.medians.set(m, 3 * s);
+    offsetsAndAngles(xs, ys, zs, m, work);
+    fitAngleScalers(work, n, state, s);
+    costs(work, n, state, s);
+    state.costMedian[s] = median(work.cost);
+    for (let i = 0; i < n; i++) work.deviation[i] = Math.abs(work.cost[i] - state.costMedian[s]);
+    state.costMad[s] = median(work.deviation);
+    addScores(work.deviation, n, state.costMad[s], columns.length > 3, total);
+    s++;
+  });
+  if (count > 1) for (let i = 0; i < n; i++) total[i] /= count;
+  if (unique === undefined) return { state, trainingScores: total };
+  const perRow = new Float64Array(X.rows);
+  for (let i = 0; i < X.rows; i++) perRow[i] = total[unique.inverse[i]];
+  return { state, trainingScores: perRow };
+}
 
 /**
  * Scores rows with a fitted state. `batchMad` replays PyOD: each subspace's MAD from the scored
@@ -248,12 +272,25 @@ function robustScaler(X: Matrix): { center: Float64Array; scale: Float64Array } 
 
 /** Dense ranks of a column's values (equal values, equal ranks): cheap keys for distinct rows. */
 function denseRanks(col: Float64Array): Int32Array {
-  const order = Array.from({ length: col.length }, (_, i) => i).sort((a, b) => col[a] - col[b]);
+  // The distinct values, ascending (a typed sort: no comparator calls, a third of ROD's time on
+  // 1M rows when sorting row indices), then each value's position among them. −0 and 0 are one
+  // value, as `===` has it (fit takes finite values only).
+  const sorted = Float64Array.from(col).sort();
+  let u = 0;
+  for (let k = 0; k < sorted.length; k++)
+    if (k === 0 || sorted[k] !== sorted[u - 1]) sorted[u++] = sorted[k];
+  const values = sorted.subarray(0, u);
   const ranks = new Int32Array(col.length);
-  let rank = 0;
-  for (let k = 0; k < order.length; k++) {
-    if (k > 0 && col[order[k]] !== col[order[k - 1]]) rank++;
-    ranks[order[k]] = rank;
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i];
+    let lo = 0;
+    let hi = u - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (values[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    ranks[i] = lo;
   }
   return ranks;
 }

@@ -25,7 +25,8 @@
  *   projections of the training data itself), computed by their fit on all rows.
  */
 import { performance } from "node:perf_hooks";
-import { matrix, type Matrix } from "../core/matrix.js";
+import { matrix } from "../core/matrix.js";
+import type { DistinctRows } from "../core/distinct.js";
 import { buildIndex, checkK, type Neighbours } from "../core/neighbors.js";
 import { finishModel } from "../detectors/model.js";
 import { kNearestAsync } from "../detectors/parallel.js";
@@ -33,68 +34,7 @@ import { summarise } from "../detectors/knn.js";
 import { getDetector } from "../detectors/registry.js";
 import type { FitReply } from "./pool.js";
 
-export interface DistinctRows {
-  /** Each distinct row once, in order of first appearance. */
-  readonly X: Matrix;
-  /** How many input rows equal each distinct row. */
-  readonly counts: Int32Array;
-  /** For each input row, the index of its distinct row. */
-  readonly inverse: Int32Array;
-}
-
-/**
- * The distinct rows of X (equal as numbers: 0 and −0 are one value), by hashing each row's bits
- * into an open-addressing table of typed arrays (no per-row objects).
- */
-export function distinctRows(X: Matrix): DistinctRows {
-  const { rows, cols, data } = X;
-  const bits = new Uint32Array(2);
-  const f = new Float64Array(bits.buffer);
-  let size = 16;
-  while (size < rows * 2) size *= 2;
-  const table = new Int32Array(size).fill(-1); // slot -> first input row of a distinct row
-  const slotDistinct = new Int32Array(size);
-  const inverse = new Int32Array(rows);
-  const firstRow: number[] = [];
-  const counts: number[] = [];
-  for (let i = 0; i < rows; i++) {
-    const base = i * cols;
-    let h = 0x811c9dc5;
-    for (let j = 0; j < cols; j++) {
-      f[0] = data[base + j] + 0; // −0 + 0 = +0
-      h = Math.imul(h ^ bits[0], 0x01000193);
-      h = Math.imul(h ^ bits[1], 0x01000193);
-    }
-    let slot = (h >>> 0) & (size - 1);
-    for (;;) {
-      const r = table[slot];
-      if (r < 0) {
-        table[slot] = i;
-        slotDistinct[slot] = firstRow.length;
-        inverse[i] = firstRow.length;
-        firstRow.push(i);
-        counts.push(1);
-        break;
-      }
-      let same = true;
-      for (let j = 0; j < cols && same; j++) same = data[r * cols + j] === data[base + j];
-      if (same) {
-        const d = slotDistinct[slot];
-        inverse[i] = d;
-        counts[d]++;
-        break;
-      }
-      slot = (slot + 1) & (size - 1);
-    }
-  }
-  const out = new Float64Array(firstRow.length * cols);
-  firstRow.forEach((r, d) => out.set(data.subarray(r * cols, (r + 1) * cols), d * cols));
-  return {
-    X: matrix(firstRow.length, cols, out),
-    counts: Int32Array.from(counts),
-    inverse,
-  };
-}
+export { distinctRows, type DistinctRows } from "../core/distinct.js";
 
 /** Per-distinct-row values spread back to every input row. */
 export function expand(values: Float64Array, inverse: Int32Array): Float64Array {

@@ -20,7 +20,8 @@ import { saveHuntModel, scoreWithModel, type HuntModel } from "./model-file.js";
 import { consensus } from "./consensus.js";
 import { labelReport, type LabelReport } from "./evaluate.js";
 import { forecastFits, forecastSamples, type Forecast } from "./forecast.js";
-import { checkOutputColumns, prepareOutDir, writeOutputs } from "./outputs.js";
+import { checkOutputColumns, prepareOutDir, selectRows, writeOutputs } from "./outputs.js";
+import { fetchRecords, fieldsToRead, RECORD_KEY } from "./records.js";
 import { resolvePanel } from "./panel.js";
 import { runFits, type FitJob, type FitReply, type JobEvent } from "./pool.js";
 import { scoreAllRows, trainingRows } from "./train-on.js";
@@ -66,6 +67,11 @@ export interface HuntOptions {
   readonly trainOn?: string;
   /** A 0/1 column (1 = anomaly) to measure the ranking against; never used as a feature. */
   readonly label?: string;
+  /**
+   * Read every field of every record even where the features need only some (records.ts): the
+   * outputs' columns are then every field of the input, not just of the flagged records.
+   */
+  readonly readAll?: boolean;
   /** Inputs of at most this many rows get no forecast (default FORECAST_MIN_ROWS). */
   readonly forecastMinRows?: number;
   /** The detectors kept and their predicted seconds (null: no forecast), before fitting. */
@@ -144,6 +150,13 @@ export interface HuntSummary {
   /** Seconds reading the input, then encoding its features (within `seconds`). */
   readonly readSeconds: number;
   readonly encodeSeconds: number;
+  /**
+   * The fields read for encoding when the features needed only some (records.ts), else null
+   * (every field read).
+   */
+  readonly readFields: readonly string[] | null;
+  /** Seconds fetching the flagged rows' complete records after such a read, else null. */
+  readonly recordsSeconds: number | null;
   readonly flagged: number;
   readonly contamination: number;
   readonly detectors: readonly DetectorSummary[];
@@ -163,6 +176,20 @@ export interface HuntSummary {
 }
 
 const RESERVED = new Set(["rank", "score"]);
+
+/** Throws if an input column would clash with a column the hunt adds to its outputs. */
+function checkInputColumns(columns: readonly string[], input: string): void {
+  for (const c of columns) {
+    const lower = c.toLowerCase(); // DuckDB names are case-insensitive
+    if (RESERVED.has(lower) || lower.startsWith("vote_") || lower === RECORD_KEY) {
+      throw new DataError(
+        `column "${c}" clashes with a hunt output column (rank, score, vote_<detector>); is this a hunt output? rename the column`,
+        { file: input },
+      );
+    }
+  }
+  checkOutputColumns(columns, input);
+}
 
 export async function hunt(huntOptions: HuntOptions): Promise<HuntSummary> {
   let options = huntOptions;
@@ -203,17 +230,23 @@ export async function hunt(huntOptions: HuntOptions): Promise<HuntSummary> {
   const db = await openDb();
   try {
     options.onStage?.(`reading ${options.input}`);
-    const table = await readLog(db, options.input, options.read);
+    // Only the fields the features need, where that is enough (records.ts).
+    const fieldsRead =
+      options.readAll === true
+        ? undefined
+        : await fieldsToRead(
+            options.input,
+            options.read,
+            { spec: options.spec, fields: options.fields, fitted: saved?.features },
+            options,
+          );
+    const table = await readLog(
+      db,
+      options.input,
+      fieldsRead === undefined ? options.read : { ...options.read, fields: fieldsRead.fields },
+    );
     const readDone = performance.now();
-    for (const c of table.columns) {
-      const lower = c.toLowerCase(); // DuckDB names are case-insensitive
-      if (RESERVED.has(lower) || lower.startsWith("vote_")) {
-        throw new DataError(
-          `column "${c}" clashes with a hunt output column (rank, score, vote_<detector>); is this a hunt output? rename the column`,
-          { file: options.input },
-        );
-      }
-    }
+    checkInputColumns(table.columns, options.input);
     const encoding =
       encoded !== undefined
         ? await encodeForHunt(db, table, { ...options, fitted: saved?.features })
@@ -245,7 +278,6 @@ export async function hunt(huntOptions: HuntOptions): Promise<HuntSummary> {
         )
       ).getRowsJS()[0][0] as number);
 
-    checkOutputColumns(table.columns, options.input);
     const labels =
       options.label === undefined ? undefined : await toLabels(db, table, options.label);
     const trainRows =
@@ -407,10 +439,23 @@ export async function hunt(huntOptions: HuntOptions): Promise<HuntSummary> {
     const rankHistogram = new Array<number>(ran.length + 1).fill(0);
     for (let i = 0; i < rows; i++) rankHistogram[agreed.rank[i]]++;
 
+    const selected = selectRows(agreed.rank, agreed.mean, options.top);
+    let records: { table: string; columns: readonly string[]; key?: string } = table;
+    let recordsSeconds: number | null = null;
+    if (fieldsRead !== undefined && selected.length > 0) {
+      options.onStage?.(`fetching the ${selected.length} flagged records`);
+      const t0 = performance.now();
+      records = await fetchRecords(db, options.input, table, selected);
+      checkInputColumns(records.columns, options.input);
+      recordsSeconds = (performance.now() - t0) / 1000;
+    }
+
     options.onStage?.("writing results");
     const partial = {
       readSeconds: (readDone - started) / 1000,
       encodeSeconds: (encodeDone - readDone) / 1000,
+      readFields: fieldsRead?.fields ?? null,
+      recordsSeconds,
       input: options.input,
       rows,
       trainedOn: fitX.rows,
@@ -428,7 +473,8 @@ export async function hunt(huntOptions: HuntOptions): Promise<HuntSummary> {
     };
     const written = await writeOutputs({
       db,
-      table,
+      table: records,
+      selected,
       outDir,
       ran,
       votes,

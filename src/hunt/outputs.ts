@@ -110,8 +110,17 @@ export interface DetectorRecord {
 
 export interface HuntOutputs {
   readonly db: Db;
-  /** The input's DuckDB table and its columns (rowid = input row). */
-  readonly table: { readonly table: string; readonly columns: readonly string[] };
+  /**
+   * The records written for the flagged rows: the input's DuckDB table (rowid = input row), or,
+   * with `key`, a table holding just those rows, `key` naming each one's input row.
+   */
+  readonly table: {
+    readonly table: string;
+    readonly columns: readonly string[];
+    readonly key?: string;
+  };
+  /** The rows to write, in output order (selectRows), when the caller needed them first. */
+  readonly selected?: Int32Array;
   readonly outDir: string;
   /** Detectors that ran, in order, with their votes and raw training scores. */
   readonly ran: readonly string[];
@@ -150,7 +159,7 @@ export async function writeOutputs(o: HuntOutputs): Promise<WrittenOutputs> {
     Object.entries(OUTPUT_FILES).map(([k, f]) => [k, join(o.outDir, f)]),
   ) as Record<keyof typeof OUTPUT_FILES, string>;
   try {
-    const selected = selectRows(c.rank, c.mean, o.top);
+    const selected = o.selected ?? selectRows(c.rank, c.mean, o.top);
     const m = selected.length;
     const gather = <T extends Float64Array | Int32Array | Uint8Array>(
       values: T,
@@ -191,9 +200,12 @@ export async function writeOutputs(o: HuntOutputs): Promise<WrittenOutputs> {
     ]);
 
     const votes = o.ran.map((n) => `s.${ident(`vote_${n}`)}`).join(", ");
+    const key = o.table.key;
+    const records = key === undefined ? "r.*" : `r.* EXCLUDE (${ident(key)})`;
+    const row = key === undefined ? "r.rowid" : `r.${ident(key)}`;
     await run.run(
-      `CREATE OR REPLACE TEMP TABLE hunt_flagged AS SELECT s.position AS hunt_position, s.${ROW_KEY}, r.*, ${votes}, s.rank, s.score ` +
-        `FROM ${o.table.table} r JOIN hunt_selected s ON r.rowid = s.${ROW_KEY} ORDER BY s.position`,
+      `CREATE OR REPLACE TEMP TABLE hunt_flagged AS SELECT s.position AS hunt_position, s.${ROW_KEY}, ${records}, ${votes}, s.rank, s.score ` +
+        `FROM ${o.table.table} r JOIN hunt_selected s ON ${row} = s.${ROW_KEY} ORDER BY s.position`,
     );
     const flagged = `SELECT * EXCLUDE (hunt_position, ${ROW_KEY}) FROM hunt_flagged ORDER BY hunt_position`;
     await run.run(

@@ -1,0 +1,74 @@
+/**
+ * The distinct rows of a matrix and how many times each occurs: category-coded logs repeat the
+ * same feature rows thousands of times, and work that depends on a row's values alone can be done
+ * once per distinct row (src/hunt/dedupe.ts, src/core/kmeans.ts).
+ */
+import { matrix, type Matrix } from "./matrix.js";
+
+export interface DistinctRows {
+  /** Each distinct row once, in order of first appearance. */
+  readonly X: Matrix;
+  /** How many input rows equal each distinct row. */
+  readonly counts: Int32Array;
+  /** For each input row, the index of its distinct row. */
+  readonly inverse: Int32Array;
+}
+
+/**
+ * The distinct rows of X (equal as numbers: 0 and −0 are one value), by hashing each row's bits
+ * into an open-addressing table of typed arrays (no per-row objects).
+ */
+export function distinctRows(X: Matrix): DistinctRows {
+  const { rows, cols, data } = X;
+  const bits = new Uint32Array(2);
+  const f = new Float64Array(bits.buffer);
+  let size = 16;
+  while (size < rows * 2) size *= 2;
+  const table = new Int32Array(size).fill(-1); // slot -> first input row of a distinct row
+  const slotDistinct = new Int32Array(size);
+  const inverse = new Int32Array(rows);
+  const firstRow: number[] = [];
+  const counts: number[] = [];
+  for (let i = 0; i < rows; i++) {
+    const base = i * cols;
+    let h = 0x811c9dc5;
+    for (let j = 0; j < cols; j++) {
+      f[0] = data[base + j] + 0; // −0 + 0 = +0
+      h = Math.imul(h ^ bits[0], 0x01000193);
+      h = Math.imul(h ^ bits[1], 0x01000193);
+    }
+    // Mixed before the low bits pick a slot (MurmurHash3's fmix32): small whole numbers have
+    // all-zero low words and low bits in the high word, so unmixed rows crowd a few slots.
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    h ^= h >>> 16;
+    let slot = (h >>> 0) & (size - 1);
+    for (;;) {
+      const r = table[slot];
+      if (r < 0) {
+        table[slot] = i;
+        slotDistinct[slot] = firstRow.length;
+        inverse[i] = firstRow.length;
+        firstRow.push(i);
+        counts.push(1);
+        break;
+      }
+      let same = true;
+      for (let j = 0; j < cols && same; j++) same = data[r * cols + j] === data[base + j];
+      if (same) {
+        const d = slotDistinct[slot];
+        inverse[i] = d;
+        counts[d]++;
+        break;
+      }
+      slot = (slot + 1) & (size - 1);
+    }
+  }
+  const out = new Float64Array(firstRow.length * cols);
+  firstRow.forEach((r, d) => out.set(data.subarray(r * cols, (r + 1) * cols), d * cols));
+  return {
+    X: matrix(firstRow.length, cols, out),
+    counts: Int32Array.from(counts),
+    inverse,
+  };
+}
