@@ -12,7 +12,7 @@ import { performance } from "node:perf_hooks";
 import { DataError, ParamError } from "../core/errors.js";
 import { numericColumns, requireColumns, toLabels, toMatrix } from "../data/csv.js";
 import { readLog, type ReadOptions } from "../data/read.js";
-import { ident, openDb } from "../data/db.js";
+import { openDb } from "../data/db.js";
 import { labelsFromScores } from "../detectors/model.js";
 import { encodeForHunt } from "../features/hunt-encoding.js";
 import type { Spec } from "../features/spec.js";
@@ -270,13 +270,9 @@ export async function hunt(huntOptions: HuntOptions): Promise<HuntSummary> {
     options.onStage?.(`encoding ${features.length} features of ${table.rows} rows`);
     const X = encoding?.X ?? (await toMatrix(db, table, features));
     const encodeDone = performance.now();
-    const distinctRows =
-      encoding?.distinctRows ??
-      ((
-        await db.connection.runAndReadAll(
-          `SELECT count(*)::DOUBLE FROM (SELECT DISTINCT ${features.map((c) => `TRY_CAST(${ident(c)} AS DOUBLE)`).join(", ")} FROM ${table.table})`,
-        )
-      ).getRowsJS()[0][0] as number);
+    // Distinct feature rows, hashed once: counted for the summary, and scored once each below.
+    const distinct = distinctRowsOf(X);
+    const distinctRows = distinct.X.rows;
 
     const labels =
       options.label === undefined ? undefined : await toLabels(db, table, options.label);
@@ -297,7 +293,7 @@ export async function hunt(huntOptions: HuntOptions): Promise<HuntSummary> {
       saved === undefined &&
       options.save === undefined &&
       distinctRows < X.rows;
-    const unique = useDistinct ? distinctRowsOf(X) : undefined;
+    const unique = useDistinct ? distinct : undefined;
     const onDistinct = panel.map((e) => unique !== undefined && dedupes(e.detector));
     const sharedDistinct =
       unique === undefined
