@@ -257,6 +257,9 @@ test("a hunt on distinct rows writes exactly what the naive hunt writes", async 
     [true, true, true, false, true, true, true, false],
   );
   assert.ok(naive.detectors.every((d) => !d.onDistinctRows));
+  // The summary's count agrees with counting the distinct data lines as text.
+  assert.equal(fast.distinctRows, new Set(lines.slice(1)).size);
+  assert.equal(naive.distinctRows, fast.distinctRows);
   for (const f of ["flagged.csv", "flagged.jsonl"])
     assert.equal(
       readFileSync(join(dir, "fast", f), "utf8"),
