@@ -28,7 +28,7 @@
  */
 import type { Matrix } from "./matrix.js";
 import type { Random } from "./random.js";
-import { multiplyABt } from "./linalg.js";
+import { multiplyAAt, multiplyABt, multiplyABtLower } from "./linalg.js";
 import { cholesky, choleskyLogDet, invertLower } from "./cholesky.js";
 import { symmetricPseudoInverse } from "./pinvh.js";
 
@@ -319,7 +319,12 @@ class SearchData {
       }
       return out;
     }
-    const y = multiplyABt(data, n, factor, k, p, this.products.subarray(0, n * k));
+    // A Cholesky inverse is lower triangular: the product skips its zeros (same bits).
+    const products = this.products.subarray(0, n * k);
+    const y =
+      signs === undefined
+        ? multiplyABtLower(data, n, factor, k, p, products)
+        : multiplyABt(data, n, factor, k, p, products);
     for (let i = 0; i < n; i++) {
       const row = i * k;
       let sum = 0;
@@ -403,7 +408,7 @@ class SearchData {
         sum[j] += sign * v;
       }
     }
-    const product = multiplyABt(block, p, block, p, m);
+    const product = multiplyAAt(block, p, m);
     for (let k = 0; k < p * p; k++) scatter[k] += sign * product[k];
   }
 

@@ -27,6 +27,8 @@ declare const WebAssembly: {
 interface KernelExports {
   readonly memory: WasmMemory;
   multiplyABt(a: number, n: number, b: number, k: number, d: number, out: number): void;
+  multiplyABtLower(a: number, n: number, b: number, k: number, d: number, out: number): void;
+  multiplyAAt(a: number, n: number, d: number, out: number): void;
   rbfFromDots(
     dots: number,
     n: number,
@@ -187,6 +189,61 @@ export function multiplyABtWasm(
     w.multiplyABt(aAt, rows, bAt, k, d, outAt);
     out.set(new Float64Array(w.memory.buffer, outAt, rows * k), start * k);
   }
+  release();
+  return out;
+}
+
+/**
+ * out (n × k) = A (n × d) · Bᵀ for B (k × d) lower triangular (zero right of its diagonal), with
+ * exactly multiplyABtWasm's results in about half the time (assembly/kernels.ts).
+ */
+export function multiplyABtLowerWasm(
+  A: Float64Array,
+  n: number,
+  B: Float64Array,
+  k: number,
+  d: number,
+  out: Float64Array,
+): Float64Array {
+  if (k * d > CHUNK_DOUBLES) return multiplyInnerChunks(A, n, B, k, d, out);
+  const w = load();
+  const rowsPerChunk = Math.max(1, Math.min(n, Math.floor(CHUNK_DOUBLES / Math.max(1, d + k))));
+  const bBytes = k * d * 8;
+  reserve(w, bBytes + rowsPerChunk * (d + k) * 8);
+  const bAt = heapStart;
+  const aAt = bAt + bBytes;
+  new Float64Array(w.memory.buffer, bAt, k * d).set(B.subarray(0, k * d));
+  for (let start = 0; start < n; start += rowsPerChunk) {
+    const rows = Math.min(rowsPerChunk, n - start);
+    const outAt = aAt + rows * d * 8;
+    new Float64Array(w.memory.buffer, aAt, rows * d).set(A.subarray(start * d, (start + rows) * d));
+    w.multiplyABtLower(aAt, rows, bAt, k, d, outAt);
+    out.set(new Float64Array(w.memory.buffer, outAt, rows * k), start * k);
+  }
+  release();
+  return out;
+}
+
+/**
+ * out (n × n) = A (n × d) · Aᵀ, exactly multiplyABtWasm(A, n, A, n, d)'s results from half the
+ * products (the rest mirrored). A is copied in whole (n·(n + d) doubles of kernel memory): for
+ * scatter matrices, whose n (features) is small.
+ */
+export function multiplyAAtWasm(
+  A: Float64Array,
+  n: number,
+  d: number,
+  out: Float64Array,
+): Float64Array {
+  // Past one chunk, multiplyABtWasm sums the inner dimension in parts: its bits, its way.
+  if (n * d > CHUNK_DOUBLES) return multiplyABtWasm(A, n, A, n, d, out);
+  const w = load();
+  reserve(w, (n * d + n * n) * 8);
+  const aAt = heapStart;
+  const outAt = aAt + n * d * 8;
+  new Float64Array(w.memory.buffer, aAt, n * d).set(A.subarray(0, n * d));
+  w.multiplyAAt(aAt, n, d, outAt);
+  out.set(new Float64Array(w.memory.buffer, outAt, n * n));
   release();
   return out;
 }

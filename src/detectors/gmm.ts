@@ -23,7 +23,7 @@ import { kMeans } from "../core/kmeans.js";
 import type { Matrix } from "../core/matrix.js";
 import { DataError, ParamError } from "../core/errors.js";
 import { Random } from "../core/random.js";
-import { multiplyABt } from "../core/linalg.js";
+import { multiplyABt, multiplyABtLower } from "../core/linalg.js";
 import { cholesky, choleskyLogDet, invertLower } from "../core/cholesky.js";
 import { weightedMeanCovariance } from "../core/covariance.js";
 
@@ -218,8 +218,8 @@ function componentLogDensities(s: GmmState, X: Matrix): Float64Array {
   const shift = new Float64Array(d);
   for (let c = 0; c < k; c++) {
     const W = s.whitening.subarray(c * d * d, (c + 1) * d * d);
-    // As scikit-learn: W x − W μ, the products of all rows at once.
-    const y = multiplyABt(data, n, W, d, d);
+    // As scikit-learn: W x − W μ, the products of all rows at once (W lower triangular).
+    const y = multiplyABtLower(data, n, W, d, d);
     multiplyABt(s.means.subarray(c * d, (c + 1) * d), 1, W, d, d, shift);
     for (let i = 0; i < n; i++) {
       let q = 0;
