@@ -814,3 +814,72 @@ export function multiplyAAt(a: usize, n: i32, d: i32, out: usize): void {
     for (let c = 0; c < min(start, r); c++) store<f64>(rowOut + (<usize>c << 3), load<f64>(out + (<usize>(c * n + r) << 3)));
   }
 }
+
+// One epoch of SGDOneClassSVM's plain SGD with learning rate 'optimal' and no averaging
+// (src/detectors/sgdocsvm.ts has the same loop in JavaScript for the other settings): rows in
+// `order` (i32 row numbers), weights w = weights · scale, every floating-point operation as
+// there, in the same order (wasm never fuses a multiply and an add). `state` holds f64
+// [scale, intercept, t, alpha, optimalInit, fitIntercept (0/1)]; scale, intercept and t are
+// updated. Returns the epoch's summed hinge loss. The dot products are one running sum each,
+// as scikit-learn's; here without JavaScript's bounds checks.
+export function sgdOcsvmEpoch(data: usize, d: i32, order: usize, n: i32, weights: usize, state: usize): f64 {
+  let scale = load<f64>(state);
+  let intercept = load<f64>(state, 8);
+  let t = load<f64>(state, 16);
+  const alpha = load<f64>(state, 24);
+  const optimalInit = load<f64>(state, 32);
+  const fitIntercept = load<f64>(state, 40) != 0;
+  const rowBytes = <usize>d << 3;
+  let sumLoss: f64 = 0;
+  let dot: f64 = 0;
+  const first = data + <usize>load<i32>(order) * rowBytes;
+  for (let j = 0; j < d; j++) dot += load<f64>(weights + (<usize>j << 3)) * load<f64>(first + (<usize>j << 3));
+  for (let k = 0; k < n; k++) {
+    const at = data + <usize>load<i32>(order + (<usize>k << 2)) * rowBytes;
+    const hasNext = k + 1 < n;
+    const next = hasNext ? data + <usize>load<i32>(order + (<usize>(k + 1) << 2)) * rowBytes : 0;
+    const margin = dot * scale + intercept;
+    const eta = 1 / (alpha * (optimalInit + t - 1));
+    const inside = margin <= 1;
+    if (inside) sumLoss += 1 - margin;
+    const update = inside ? eta : 0;
+    const shrink = max<f64>(0, 1 - eta * alpha);
+    scale *= shrink;
+    if (scale < 1e-9) {
+      for (let j = 0; j < d; j++) {
+        const o = weights + (<usize>j << 3);
+        store<f64>(o, load<f64>(o) * scale);
+      }
+      scale = 1;
+    }
+    let nextDot: f64 = 0;
+    if (update != 0) {
+      const step = update / scale;
+      if (hasNext) {
+        for (let j = 0; j < d; j++) {
+          const o = weights + (<usize>j << 3);
+          const w = load<f64>(o) + load<f64>(at + (<usize>j << 3)) * step;
+          store<f64>(o, w);
+          nextDot += w * load<f64>(next + (<usize>j << 3));
+        }
+      } else {
+        for (let j = 0; j < d; j++) {
+          const o = weights + (<usize>j << 3);
+          store<f64>(o, load<f64>(o) + load<f64>(at + (<usize>j << 3)) * step);
+        }
+      }
+    } else if (hasNext) {
+      for (let j = 0; j < d; j++) nextDot += load<f64>(weights + (<usize>j << 3)) * load<f64>(next + (<usize>j << 3));
+    }
+    dot = nextDot;
+    if (fitIntercept) {
+      const interceptUpdate = update - 2 * eta * alpha;
+      if (interceptUpdate != 0) intercept += interceptUpdate;
+    }
+    t += 1;
+  }
+  store<f64>(state, scale);
+  store<f64>(state, intercept, 8);
+  store<f64>(state, t, 16);
+  return sumLoss;
+}

@@ -29,6 +29,14 @@ interface KernelExports {
   multiplyABt(a: number, n: number, b: number, k: number, d: number, out: number): void;
   multiplyABtLower(a: number, n: number, b: number, k: number, d: number, out: number): void;
   multiplyAAt(a: number, n: number, d: number, out: number): void;
+  sgdOcsvmEpoch(
+    data: number,
+    d: number,
+    order: number,
+    n: number,
+    weights: number,
+    state: number,
+  ): number;
   rbfFromDots(
     dots: number,
     n: number,
@@ -776,6 +784,44 @@ export function lodaSession(
       const out = new Float64Array(w.memory.buffer, outAt, n).slice();
       release();
       return out;
+    },
+  };
+}
+
+/**
+ * SGDOneClassSVM's epochs on the kernel (sgdOcsvmEpoch in assembly/kernels.ts: learning rate
+ * 'optimal', no averaging), over rows copied into kernel memory once. Valid until `finish`; no
+ * other kernel may run in between (the calls are synchronous).
+ */
+export interface SgdOcsvmSession {
+  /**
+   * One pass over the rows in `order`, updating `weights` and `state` ([scale, intercept, t,
+   * alpha, optimalInit, fitIntercept]) in place; returns the summed hinge loss.
+   */
+  epoch(order: Int32Array, weights: Float64Array, state: Float64Array): number;
+  finish(): void;
+}
+
+export function sgdOcsvmSession(data: Float64Array, n: number, d: number): SgdOcsvmSession {
+  const w = load();
+  const layout = new Layout(w);
+  const dataAt = layout.f64(data.subarray(0, n * d));
+  const orderAt = layout.take(n * 4);
+  const weightsAt = layout.take(d * 8);
+  const stateAt = layout.take(6 * 8);
+  layout.commit();
+  return {
+    epoch(order, weights, state) {
+      new Int32Array(w.memory.buffer, orderAt, n).set(order);
+      new Float64Array(w.memory.buffer, weightsAt, d).set(weights);
+      new Float64Array(w.memory.buffer, stateAt, 6).set(state);
+      const loss = w.sgdOcsvmEpoch(dataAt, d, orderAt, n, weightsAt, stateAt);
+      weights.set(new Float64Array(w.memory.buffer, weightsAt, d));
+      state.set(new Float64Array(w.memory.buffer, stateAt, 6));
+      return loss;
+    },
+    finish() {
+      release();
     },
   };
 }
