@@ -746,3 +746,140 @@ export function lodaAddSurprisal(values: usize, n: i32, edges: usize, bins: i32,
     store<f64>(o, load<f64>(o) + weight * load<f64>(surprisal + (<usize>bin << 3)));
   }
 }
+
+// ---- catspeed: products that skip exact zeros and mirrored halves (same bits as multiplyABt) ----
+
+// out (n × k) = A (n × d) · Bᵀ for a lower-triangular B (k × d, zero right of its diagonal:
+// B[c][j] = 0 for j > c), e.g. an inverse Cholesky factor. Gives multiplyABt's bits: column c's
+// dot product stops at an even length past c (or at d), so each lane sums the same nonzero terms
+// in the same order, and the terms left out are exact zeros (adding ±0 changes no nonzero sum; a
+// zero sum may change sign, which squaring erases). About half the work of multiplyABt.
+export function multiplyABtLower(a: usize, n: i32, b: usize, k: i32, d: i32, out: usize): void {
+  const rowBytes = <usize>d << 3;
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const a0 = a + <usize>i * rowBytes;
+    let c = 0;
+    for (; c + 4 <= k; c += 4) {
+      const b0 = b + <usize>c * rowBytes;
+      // c is a multiple of 4, so c + 4 is even: lanes end where multiplyABt's would pass zeros.
+      const length = min(d, c + 4);
+      block2x4(a0, a0 + rowBytes, b0, b0 + rowBytes, b0 + 2 * rowBytes, b0 + 3 * rowBytes, length, out + (<usize>(i * k + c) << 3), <usize>k << 3);
+    }
+    for (; c < k; c++) {
+      const bc = b + <usize>c * rowBytes;
+      const length = min(d, (c + 2) & ~1);
+      store<f64>(out + (<usize>(i * k + c) << 3), dot(a0, bc, length));
+      store<f64>(out + (<usize>((i + 1) * k + c) << 3), dot(a0 + rowBytes, bc, length));
+    }
+  }
+  for (; i < n; i++) {
+    const ai = a + <usize>i * rowBytes;
+    for (let c = 0; c < k; c++) {
+      const length = min(d, (c + 2) & ~1);
+      store<f64>(out + (<usize>(i * k + c) << 3), dot(ai, b + <usize>c * rowBytes, length));
+    }
+  }
+}
+
+// out (n × n) = A (n × d) · Aᵀ, symmetric: the blocks on and right of the diagonal as
+// multiplyABt computes them, the rest mirrored (x·y and y·x round alike), so the same bits for
+// about half the work.
+export function multiplyAAt(a: usize, n: i32, d: i32, out: usize): void {
+  const rowBytes = <usize>d << 3;
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const a0 = a + <usize>i * rowBytes;
+    // Column blocks from the one holding i (4-aligned, as multiplyABt's) rightwards.
+    let c = i & ~3;
+    for (; c + 4 <= n; c += 4) {
+      const b0 = a + <usize>c * rowBytes;
+      block2x4(a0, a0 + rowBytes, b0, b0 + rowBytes, b0 + 2 * rowBytes, b0 + 3 * rowBytes, d, out + (<usize>(i * n + c) << 3), <usize>n << 3);
+    }
+    for (; c < n; c++) {
+      const bc = a + <usize>c * rowBytes;
+      store<f64>(out + (<usize>(i * n + c) << 3), dot(a0, bc, d));
+      store<f64>(out + (<usize>((i + 1) * n + c) << 3), dot(a0 + rowBytes, bc, d));
+    }
+  }
+  for (; i < n; i++) {
+    const ai = a + <usize>i * rowBytes;
+    for (let c = i; c < n; c++) store<f64>(out + (<usize>(i * n + c) << 3), dot(ai, a + <usize>c * rowBytes, d));
+  }
+  // Mirror: every entry left of the computed blocks from its transpose, which was computed.
+  for (let r = 1; r < n; r++) {
+    // The first column computed for row r: its pair's 4-aligned block, or r for an unpaired last row.
+    const start = (n & 1) != 0 && r == n - 1 ? r : r & ~3;
+    const rowOut = out + (<usize>(r * n) << 3);
+    for (let c = 0; c < min(start, r); c++) store<f64>(rowOut + (<usize>c << 3), load<f64>(out + (<usize>(c * n + r) << 3)));
+  }
+}
+
+// One epoch of SGDOneClassSVM's plain SGD with learning rate 'optimal' and no averaging
+// (src/detectors/sgdocsvm.ts has the same loop in JavaScript for the other settings): rows in
+// `order` (i32 row numbers), weights w = weights · scale, every floating-point operation as
+// there, in the same order (wasm never fuses a multiply and an add). `state` holds f64
+// [scale, intercept, t, alpha, optimalInit, fitIntercept (0/1)]; scale, intercept and t are
+// updated. Returns the epoch's summed hinge loss. The dot products are one running sum each,
+// as scikit-learn's; here without JavaScript's bounds checks.
+export function sgdOcsvmEpoch(data: usize, d: i32, order: usize, n: i32, weights: usize, state: usize): f64 {
+  let scale = load<f64>(state);
+  let intercept = load<f64>(state, 8);
+  let t = load<f64>(state, 16);
+  const alpha = load<f64>(state, 24);
+  const optimalInit = load<f64>(state, 32);
+  const fitIntercept = load<f64>(state, 40) != 0;
+  const rowBytes = <usize>d << 3;
+  let sumLoss: f64 = 0;
+  let dot: f64 = 0;
+  const first = data + <usize>load<i32>(order) * rowBytes;
+  for (let j = 0; j < d; j++) dot += load<f64>(weights + (<usize>j << 3)) * load<f64>(first + (<usize>j << 3));
+  for (let k = 0; k < n; k++) {
+    const at = data + <usize>load<i32>(order + (<usize>k << 2)) * rowBytes;
+    const hasNext = k + 1 < n;
+    const next = hasNext ? data + <usize>load<i32>(order + (<usize>(k + 1) << 2)) * rowBytes : 0;
+    const margin = dot * scale + intercept;
+    const eta = 1 / (alpha * (optimalInit + t - 1));
+    const inside = margin <= 1;
+    if (inside) sumLoss += 1 - margin;
+    const update = inside ? eta : 0;
+    const shrink = max<f64>(0, 1 - eta * alpha);
+    scale *= shrink;
+    if (scale < 1e-9) {
+      for (let j = 0; j < d; j++) {
+        const o = weights + (<usize>j << 3);
+        store<f64>(o, load<f64>(o) * scale);
+      }
+      scale = 1;
+    }
+    let nextDot: f64 = 0;
+    if (update != 0) {
+      const step = update / scale;
+      if (hasNext) {
+        for (let j = 0; j < d; j++) {
+          const o = weights + (<usize>j << 3);
+          const w = load<f64>(o) + load<f64>(at + (<usize>j << 3)) * step;
+          store<f64>(o, w);
+          nextDot += w * load<f64>(next + (<usize>j << 3));
+        }
+      } else {
+        for (let j = 0; j < d; j++) {
+          const o = weights + (<usize>j << 3);
+          store<f64>(o, load<f64>(o) + load<f64>(at + (<usize>j << 3)) * step);
+        }
+      }
+    } else if (hasNext) {
+      for (let j = 0; j < d; j++) nextDot += load<f64>(weights + (<usize>j << 3)) * load<f64>(next + (<usize>j << 3));
+    }
+    dot = nextDot;
+    if (fitIntercept) {
+      const interceptUpdate = update - 2 * eta * alpha;
+      if (interceptUpdate != 0) intercept += interceptUpdate;
+    }
+    t += 1;
+  }
+  store<f64>(state, scale);
+  store<f64>(state, intercept, 8);
+  store<f64>(state, t, 16);
+  return sumLoss;
+}

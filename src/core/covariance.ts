@@ -4,7 +4,7 @@
  * rows. The scatter BᵀB of the centred rows is one matrix product on the SIMD kernel.
  */
 import type { Matrix } from "./matrix.js";
-import { multiplyABt, transpose } from "./linalg.js";
+import { multiplyAAt, transpose } from "./linalg.js";
 
 export interface MeanCovariance {
   readonly mean: Float64Array;
@@ -62,7 +62,7 @@ export function weightedMeanCovariance(
 
 /** BBᵀ / divisor for B given feature-major (d × m), symmetrised from the upper triangle. */
 function scatter(block: Float64Array, d: number, m: number, divisor: number): Float64Array {
-  const out = multiplyABt(block, d, block, d, m);
+  const out = multiplyAAt(block, d, m);
   for (let a = 0; a < d; a++) {
     out[a * d + a] /= divisor;
     for (let b = a + 1; b < d; b++) {

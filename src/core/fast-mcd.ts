@@ -28,7 +28,7 @@
  */
 import type { Matrix } from "./matrix.js";
 import type { Random } from "./random.js";
-import { multiplyABt } from "./linalg.js";
+import { multiplyAAt, multiplyABt, multiplyABtLower } from "./linalg.js";
 import { cholesky, choleskyLogDet, invertLower } from "./cholesky.js";
 import { symmetricPseudoInverse } from "./pinvh.js";
 
@@ -293,7 +293,43 @@ class SearchData {
     if (k * p < SMALL_PRODUCT) {
       // Few features: row by row, reading only the lower triangle of a Cholesky inverse.
       if (signs === undefined) {
-        for (let i = 0; i < n; i++) {
+        // Four rows at a time: independent sums that the processor overlaps, each summed in the
+        // same order as one row alone (same bits).
+        let i = 0;
+        for (; i + 4 <= n; i += 4) {
+          const b0 = i * p;
+          const b1 = b0 + p;
+          const b2 = b1 + p;
+          const b3 = b2 + p;
+          let sum0 = 0;
+          let sum1 = 0;
+          let sum2 = 0;
+          let sum3 = 0;
+          for (let c = 0; c < k; c++) {
+            const at = c * p;
+            const start = -shift[c];
+            let v0 = start;
+            let v1 = start;
+            let v2 = start;
+            let v3 = start;
+            for (let j = 0; j <= c; j++) {
+              const f = factor[at + j];
+              v0 += f * data[b0 + j];
+              v1 += f * data[b1 + j];
+              v2 += f * data[b2 + j];
+              v3 += f * data[b3 + j];
+            }
+            sum0 += v0 * v0;
+            sum1 += v1 * v1;
+            sum2 += v2 * v2;
+            sum3 += v3 * v3;
+          }
+          out[i] = sum0;
+          out[i + 1] = sum1;
+          out[i + 2] = sum2;
+          out[i + 3] = sum3;
+        }
+        for (; i < n; i++) {
           const base = i * p;
           let sum = 0;
           for (let c = 0; c < k; c++) {
@@ -319,16 +355,13 @@ class SearchData {
       }
       return out;
     }
-    const y = multiplyABt(data, n, factor, k, p, this.products.subarray(0, n * k));
-    for (let i = 0; i < n; i++) {
-      const row = i * k;
-      let sum = 0;
-      for (let c = 0; c < k; c++) {
-        const v = y[row + c] - shift[c];
-        sum += weight[c] * v * v;
-      }
-      out[i] = sum;
-    }
+    // A Cholesky inverse is lower triangular: the product skips its zeros (same bits).
+    const products = this.products.subarray(0, n * k);
+    const y =
+      signs === undefined
+        ? multiplyABtLower(data, n, factor, k, p, products)
+        : multiplyABt(data, n, factor, k, p, products);
+    weightedSquaredDistances(y, n, k, shift, weight, out);
     return out;
   }
 
@@ -403,7 +436,7 @@ class SearchData {
         sum[j] += sign * v;
       }
     }
-    const product = multiplyABt(block, p, block, p, m);
+    const product = multiplyAAt(block, p, m);
     for (let k = 0; k < p * p; k++) scatter[k] += sign * product[k];
   }
 
@@ -419,6 +452,57 @@ class SearchData {
     if (e.owner !== this) return smallestRows(this.distancesUnder(e), h);
     e.nearest ??= smallestRows(this.distancesUnder(e), h);
     return e.nearest;
+  }
+}
+
+/**
+ * out[i] = Σ_c weight_c (y_ic − shift_c)², summed in c order, four rows at a time: independent
+ * sums that the processor overlaps (one row's sum waits on each addition in turn), each in the
+ * same order as alone, so the same bits.
+ */
+function weightedSquaredDistances(
+  y: Float64Array,
+  n: number,
+  k: number,
+  shift: Float64Array,
+  weight: Float64Array,
+  out: Float64Array,
+): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const r0 = i * k;
+    const r1 = r0 + k;
+    const r2 = r1 + k;
+    const r3 = r2 + k;
+    let sum0 = 0;
+    let sum1 = 0;
+    let sum2 = 0;
+    let sum3 = 0;
+    for (let c = 0; c < k; c++) {
+      const s = shift[c];
+      const w = weight[c];
+      const v0 = y[r0 + c] - s;
+      const v1 = y[r1 + c] - s;
+      const v2 = y[r2 + c] - s;
+      const v3 = y[r3 + c] - s;
+      sum0 += w * v0 * v0;
+      sum1 += w * v1 * v1;
+      sum2 += w * v2 * v2;
+      sum3 += w * v3 * v3;
+    }
+    out[i] = sum0;
+    out[i + 1] = sum1;
+    out[i + 2] = sum2;
+    out[i + 3] = sum3;
+  }
+  for (; i < n; i++) {
+    const row = i * k;
+    let sum = 0;
+    for (let c = 0; c < k; c++) {
+      const v = y[row + c] - shift[c];
+      sum += weight[c] * v * v;
+    }
+    out[i] = sum;
   }
 }
 

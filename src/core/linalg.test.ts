@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { multiplyABt, multiplyABtJs, transpose } from "./linalg.js";
+import { multiplyAAt, multiplyABt, multiplyABtJs, multiplyABtLower, transpose } from "./linalg.js";
 import { multiplyABtWasm } from "./wasm.js";
 import { Random } from "./random.js";
 
@@ -61,4 +61,54 @@ test("products with very long rows are cut along the inner dimension and still e
   let s = 0;
   for (let j = 0; j < d; j++) s += A[j] * B[j];
   assert.ok(Math.abs(wasm - s) < 1e-8 * Math.sqrt(d), `${wasm} vs ${s}`);
+});
+
+/** Same bits, except that a zero may differ in sign (adding an exact ±0 term). */
+function assertSameBits(actual: Float64Array, expected: Float64Array, what: string): void {
+  assert.equal(actual.length, expected.length);
+  for (let x = 0; x < expected.length; x++) {
+    if (actual[x] !== expected[x])
+      assert.fail(`${what}: entry ${x}: ${actual[x]} vs ${expected[x]}`);
+  }
+}
+
+test("multiplyAAt gives multiplyABt(A, A)'s exact bits, on the kernel and in JavaScript", () => {
+  const rng = new Random(34);
+  // n × d: below and above the kernel's cut, even and odd, every remainder of the 2 × 4 blocks.
+  for (const [n, d] of [
+    [1, 1],
+    [2, 3],
+    [3, 100],
+    [5, 61],
+    [6, 7],
+    [7, 300],
+    [9, 2],
+    [21, 187],
+    [36, 200],
+    [37, 201],
+  ]) {
+    const A = Float64Array.from({ length: n * d }, () => rng.normal());
+    assertSameBits(multiplyAAt(A, n, d), multiplyABt(A, n, A, n, d), `${n} × ${d}`);
+  }
+});
+
+test("multiplyABtLower gives multiplyABt's exact bits for a lower-triangular B", () => {
+  const rng = new Random(35);
+  for (const [n, k] of [
+    [1, 1],
+    [3, 2],
+    [5, 16],
+    [7, 17],
+    [10, 21],
+    [4, 22],
+    [33, 36],
+    [9, 100],
+    [3, 101],
+  ]) {
+    const d = k;
+    const A = Float64Array.from({ length: n * d }, () => rng.normal());
+    const B = new Float64Array(k * d);
+    for (let c = 0; c < k; c++) for (let j = 0; j <= c; j++) B[c * d + j] = rng.normal();
+    assertSameBits(multiplyABtLower(A, n, B, k, d), multiplyABt(A, n, B, k, d), `${n} × ${k}`);
+  }
 });

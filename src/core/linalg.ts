@@ -5,7 +5,7 @@
  * within each dot product.
  */
 
-import { multiplyABtWasm } from "./wasm.js";
+import { multiplyAAtWasm, multiplyABtLowerWasm, multiplyABtWasm } from "./wasm.js";
 
 /**
  * Products with fewer than this many multiply-adds per row of A stay in JavaScript. The choice
@@ -27,6 +27,36 @@ export function multiplyABt(
   out = new Float64Array(n * k),
 ): Float64Array {
   if (k * d >= WASM_MIN_ROW_WORK) return multiplyABtWasm(A, n, B, k, d, out);
+  return multiplyABtJs(A, n, B, k, d, out);
+}
+
+/**
+ * A (n × d) · Aᵀ: multiplyABt(A, n, A, n, d)'s exact results, from half the products on the
+ * kernel (the other half mirrored). For scatter matrices of centred rows.
+ */
+export function multiplyAAt(
+  A: Float64Array,
+  n: number,
+  d: number,
+  out = new Float64Array(n * n),
+): Float64Array {
+  if (n * d >= WASM_MIN_ROW_WORK) return multiplyAAtWasm(A, n, d, out);
+  return multiplyABtJs(A, n, A, n, d, out);
+}
+
+/**
+ * A (n × d) · Bᵀ for B (k × d) lower triangular (B[c][j] = 0 for j > c: an inverse Cholesky
+ * factor): multiplyABt's exact results, the kernel skipping the zeros (about half the work).
+ */
+export function multiplyABtLower(
+  A: Float64Array,
+  n: number,
+  B: Float64Array,
+  k: number,
+  d: number,
+  out = new Float64Array(n * k),
+): Float64Array {
+  if (k * d >= WASM_MIN_ROW_WORK) return multiplyABtLowerWasm(A, n, B, k, d, out);
   return multiplyABtJs(A, n, B, k, d, out);
 }
 

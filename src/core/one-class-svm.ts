@@ -290,14 +290,24 @@ function trainingDecisions(
 ): Float64Array {
   const n = alpha.length;
   const sum = new Float64Array(n);
+  // The support vectors, ascending: a row's own sum runs over them only, since every other
+  // term is α_j·K = 0·K = +0 exactly, which leaves a sum of non-negative terms as it is.
+  const vectors = new Int32Array(n);
+  let count = 0;
+  for (let j = 0; j < n; j++) if (alpha[j] > 0) vectors[count++] = j;
   lowerBlocks.forEach((block, b) => {
     const r0 = b * GRAM_BLOCK_ROWS;
     const r1 = Math.min(n, r0 + GRAM_BLOCK_ROWS);
+    let before = 0; // support vectors below row i
     for (let i = r0; i < r1; i++) {
       const row = (i - r0) * r1;
       const ai = alpha[i];
+      while (before < count && vectors[before] < i) before++;
       let own = 0;
-      for (let j = 0; j < i; j++) own += alpha[j] * block[row + j];
+      for (let t = 0; t < before; t++) {
+        const j = vectors[t];
+        own += alpha[j] * block[row + j];
+      }
       sum[i] += own + ai; // the diagonal K(x_i, x_i) = 1
       if (ai > 0) for (let j = 0; j < i; j++) sum[j] += ai * block[row + j];
     }

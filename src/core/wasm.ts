@@ -27,6 +27,16 @@ declare const WebAssembly: {
 interface KernelExports {
   readonly memory: WasmMemory;
   multiplyABt(a: number, n: number, b: number, k: number, d: number, out: number): void;
+  multiplyABtLower(a: number, n: number, b: number, k: number, d: number, out: number): void;
+  multiplyAAt(a: number, n: number, d: number, out: number): void;
+  sgdOcsvmEpoch(
+    data: number,
+    d: number,
+    order: number,
+    n: number,
+    weights: number,
+    state: number,
+  ): number;
   rbfFromDots(
     dots: number,
     n: number,
@@ -187,6 +197,61 @@ export function multiplyABtWasm(
     w.multiplyABt(aAt, rows, bAt, k, d, outAt);
     out.set(new Float64Array(w.memory.buffer, outAt, rows * k), start * k);
   }
+  release();
+  return out;
+}
+
+/**
+ * out (n × k) = A (n × d) · Bᵀ for B (k × d) lower triangular (zero right of its diagonal), with
+ * exactly multiplyABtWasm's results in about half the time (assembly/kernels.ts).
+ */
+export function multiplyABtLowerWasm(
+  A: Float64Array,
+  n: number,
+  B: Float64Array,
+  k: number,
+  d: number,
+  out: Float64Array,
+): Float64Array {
+  if (k * d > CHUNK_DOUBLES) return multiplyInnerChunks(A, n, B, k, d, out);
+  const w = load();
+  const rowsPerChunk = Math.max(1, Math.min(n, Math.floor(CHUNK_DOUBLES / Math.max(1, d + k))));
+  const bBytes = k * d * 8;
+  reserve(w, bBytes + rowsPerChunk * (d + k) * 8);
+  const bAt = heapStart;
+  const aAt = bAt + bBytes;
+  new Float64Array(w.memory.buffer, bAt, k * d).set(B.subarray(0, k * d));
+  for (let start = 0; start < n; start += rowsPerChunk) {
+    const rows = Math.min(rowsPerChunk, n - start);
+    const outAt = aAt + rows * d * 8;
+    new Float64Array(w.memory.buffer, aAt, rows * d).set(A.subarray(start * d, (start + rows) * d));
+    w.multiplyABtLower(aAt, rows, bAt, k, d, outAt);
+    out.set(new Float64Array(w.memory.buffer, outAt, rows * k), start * k);
+  }
+  release();
+  return out;
+}
+
+/**
+ * out (n × n) = A (n × d) · Aᵀ, exactly multiplyABtWasm(A, n, A, n, d)'s results from half the
+ * products (the rest mirrored). A is copied in whole (n·(n + d) doubles of kernel memory): for
+ * scatter matrices, whose n (features) is small.
+ */
+export function multiplyAAtWasm(
+  A: Float64Array,
+  n: number,
+  d: number,
+  out: Float64Array,
+): Float64Array {
+  // Past one chunk, multiplyABtWasm sums the inner dimension in parts: its bits, its way.
+  if (n * d > CHUNK_DOUBLES) return multiplyABtWasm(A, n, A, n, d, out);
+  const w = load();
+  reserve(w, (n * d + n * n) * 8);
+  const aAt = heapStart;
+  const outAt = aAt + n * d * 8;
+  new Float64Array(w.memory.buffer, aAt, n * d).set(A.subarray(0, n * d));
+  w.multiplyAAt(aAt, n, d, outAt);
+  out.set(new Float64Array(w.memory.buffer, outAt, n * n));
   release();
   return out;
 }
@@ -719,6 +784,44 @@ export function lodaSession(
       const out = new Float64Array(w.memory.buffer, outAt, n).slice();
       release();
       return out;
+    },
+  };
+}
+
+/**
+ * SGDOneClassSVM's epochs on the kernel (sgdOcsvmEpoch in assembly/kernels.ts: learning rate
+ * 'optimal', no averaging), over rows copied into kernel memory once. Valid until `finish`; no
+ * other kernel may run in between (the calls are synchronous).
+ */
+export interface SgdOcsvmSession {
+  /**
+   * One pass over the rows in `order`, updating `weights` and `state` ([scale, intercept, t,
+   * alpha, optimalInit, fitIntercept]) in place; returns the summed hinge loss.
+   */
+  epoch(order: Int32Array, weights: Float64Array, state: Float64Array): number;
+  finish(): void;
+}
+
+export function sgdOcsvmSession(data: Float64Array, n: number, d: number): SgdOcsvmSession {
+  const w = load();
+  const layout = new Layout(w);
+  const dataAt = layout.f64(data.subarray(0, n * d));
+  const orderAt = layout.take(n * 4);
+  const weightsAt = layout.take(d * 8);
+  const stateAt = layout.take(6 * 8);
+  layout.commit();
+  return {
+    epoch(order, weights, state) {
+      new Int32Array(w.memory.buffer, orderAt, n).set(order);
+      new Float64Array(w.memory.buffer, weightsAt, d).set(weights);
+      new Float64Array(w.memory.buffer, stateAt, 6).set(state);
+      const loss = w.sgdOcsvmEpoch(dataAt, d, orderAt, n, weightsAt, stateAt);
+      weights.set(new Float64Array(w.memory.buffer, weightsAt, d));
+      state.set(new Float64Array(w.memory.buffer, stateAt, 6));
+      return loss;
+    },
+    finish() {
+      release();
     },
   };
 }

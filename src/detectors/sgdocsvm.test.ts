@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { fromRows, matrix } from "../core/matrix.js";
 import { Random } from "../core/random.js";
 import { fit, score } from "./model.js";
-import { sgdocsvm } from "./sgdocsvm.js";
+import { sgdFit, sgdocsvm, sgdocsvmParams } from "./sgdocsvm.js";
 
 interface State {
   coef: Float64Array;
@@ -127,4 +127,32 @@ test("sgdocsvm: learning rates other than 'optimal' need eta0; overflow is a cle
     () => fit("sgdocsvm", fromRows([[1e300], [-1e300]]), { learningRate: "constant", eta0: 1e10 }),
     /overflowed/,
   );
+});
+
+test("sgdocsvm's epochs on the WebAssembly kernel give the JavaScript loop's exact weights", () => {
+  const rng = new Random(41);
+  // Narrow and wide rows, odd widths, a few rows, rows that leave the margin and rows inside it,
+  // with and without the intercept, and different seeds (row orders).
+  for (const [rows, cols, nu, fitIntercept, seed] of [
+    [1, 1, 0.5, true, 0],
+    [7, 3, 0.5, true, 1],
+    [50, 9, 0.1, true, 2],
+    [200, 33, 0.9, false, 3],
+    [120, 274, 0.5, true, 4],
+  ] as const) {
+    const X = matrix(
+      rows,
+      cols,
+      Float64Array.from({ length: rows * cols }, () => rng.normal() * 2 + 0.5),
+    );
+    const p = sgdocsvmParams.parse({ nu, fitIntercept, seed });
+    const onKernel = sgdFit(X, p, true);
+    const inJs = sgdFit(X, p, false);
+    assert.equal(onKernel.offset, inJs.offset, `${rows} × ${cols}: offset`);
+    assert.deepEqual(Array.from(onKernel.coef), Array.from(inJs.coef), `${rows} × ${cols}`);
+    assert.ok(
+      inJs.coef.some((v) => v !== 0),
+      "the weights moved",
+    );
+  }
 });

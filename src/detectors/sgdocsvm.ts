@@ -22,6 +22,7 @@ import { baseParams, defineDetector, f64 } from "./contract.js";
 import type { Matrix } from "../core/matrix.js";
 import { DataError, ParamError } from "../core/errors.js";
 import { NumpyRandomState, shuffleAsScikitLearn } from "../core/replay-random.js";
+import { sgdOcsvmSession } from "../core/wasm.js";
 
 export const sgdocsvmParams = baseParams.extend({
   nu: z
@@ -104,17 +105,46 @@ export const sgdocsvm = defineDetector({
   },
   score(state, X) {
     const { rows: n, cols: d, data } = X;
+    const { coef, offset } = state;
     const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
+    // Four rows at a time: independent sums that the processor overlaps, each in feature order
+    // as one row alone (same bits).
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const a0 = i * d;
+      const a1 = a0 + d;
+      const a2 = a1 + d;
+      const a3 = a2 + d;
+      let dot0 = 0;
+      let dot1 = 0;
+      let dot2 = 0;
+      let dot3 = 0;
+      for (let j = 0; j < d; j++) {
+        const w = coef[j];
+        dot0 += data[a0 + j] * w;
+        dot1 += data[a1 + j] * w;
+        dot2 += data[a2 + j] * w;
+        dot3 += data[a3 + j] * w;
+      }
+      out[i] = -(dot0 - offset);
+      out[i + 1] = -(dot1 - offset);
+      out[i + 2] = -(dot2 - offset);
+      out[i + 3] = -(dot3 - offset);
+    }
+    for (; i < n; i++) {
       let dot = 0;
-      for (let j = 0; j < d; j++) dot += data[i * d + j] * state.coef[j];
-      out[i] = -(dot - state.offset);
+      for (let j = 0; j < d; j++) dot += data[i * d + j] * coef[j];
+      out[i] = -(dot - offset);
     }
     return out;
   },
 });
 
-function sgdFit(X: Matrix, p: SgdParams): SgdocsvmState {
+/**
+ * The fit; `onKernel` false runs every epoch in JavaScript, which the tests compare with the
+ * kernel's epochs bit for bit.
+ */
+export function sgdFit(X: Matrix, p: SgdParams, onKernel = true): SgdocsvmState {
   const { rows: n, cols: d, data } = X;
   const alpha = p.nu / 2;
   const average = p.average === true ? 1 : p.average === false ? 0 : p.average;
@@ -152,69 +182,98 @@ function sgdFit(X: Matrix, p: SgdParams): SgdocsvmState {
   let t = 1;
   let bestLoss = Infinity;
   let stalled = 0;
-  for (let epoch = 0; epoch < p.maxIter; epoch++) {
-    let sumLoss = 0;
-    if (p.shuffle) shuffleAsScikitLearn(order, shuffleSeed);
-    // w·x of the epoch's first row; each later row's is summed while the step before it
-    // updates w (each weight is final once added to, and the sum runs in feature order).
-    let dot = 0;
-    const first = order[0] * d;
-    for (let j = 0; j < d; j++) dot += weights[j] * data[first + j];
-    for (let k = 0; k < n; k++) {
-      const at = order[k] * d;
-      const next = k + 1 < n ? order[k + 1] * d : -1;
-      const margin = dot * scale + intercept;
-      if (p.learningRate === "optimal") eta = 1 / (alpha * (optimalInit + t - 1));
-      else if (p.learningRate === "invscaling") eta = p.eta0 / Math.pow(t, p.powerT);
-      // Hinge loss with target 1: 1 − margin inside the margin, its slope −1 there.
-      const inside = margin <= 1;
-      if (inside) sumLoss += 1 - margin;
-      const update = inside ? eta : 0;
-      const shrink = Math.max(0, 1 - eta * alpha);
-      scale *= shrink;
-      if (scale < SCALE_FLOOR) fold();
-      let nextDot = 0;
-      if (update !== 0) {
-        const step = update / scale;
-        if (next >= 0) {
-          for (let j = 0; j < d; j++) {
-            const w = weights[j] + data[at + j] * step;
-            weights[j] = w;
-            nextDot += w * data[next + j];
+  // The defaults (learning rate 'optimal', no averaging) run their epochs on the WebAssembly
+  // kernel: the same operations in the same order, without bounds checks (about 2x faster on
+  // wide data, where each row's dot product is long; same bits, tested).
+  const session =
+    onKernel && p.learningRate === "optimal" && average === 0
+      ? sgdOcsvmSession(data, n, d)
+      : undefined;
+  const kernelState = Float64Array.of(
+    scale,
+    intercept,
+    t,
+    alpha,
+    optimalInit,
+    p.fitIntercept ? 1 : 0,
+  );
+  try {
+    for (let epoch = 0; epoch < p.maxIter; epoch++) {
+      let sumLoss = 0;
+      if (p.shuffle) shuffleAsScikitLearn(order, shuffleSeed);
+      if (session !== undefined) {
+        kernelState[0] = scale;
+        kernelState[1] = intercept;
+        kernelState[2] = t;
+        sumLoss = session.epoch(order, weights, kernelState);
+        scale = kernelState[0];
+        intercept = kernelState[1];
+        t = kernelState[2];
+      } else {
+        // w·x of the epoch's first row; each later row's is summed while the step before it
+        // updates w (each weight is final once added to, and the sum runs in feature order).
+        let dot = 0;
+        const first = order[0] * d;
+        for (let j = 0; j < d; j++) dot += weights[j] * data[first + j];
+        for (let k = 0; k < n; k++) {
+          const at = order[k] * d;
+          const next = k + 1 < n ? order[k + 1] * d : -1;
+          const margin = dot * scale + intercept;
+          if (p.learningRate === "optimal") eta = 1 / (alpha * (optimalInit + t - 1));
+          else if (p.learningRate === "invscaling") eta = p.eta0 / Math.pow(t, p.powerT);
+          // Hinge loss with target 1: 1 − margin inside the margin, its slope −1 there.
+          const inside = margin <= 1;
+          if (inside) sumLoss += 1 - margin;
+          const update = inside ? eta : 0;
+          const shrink = Math.max(0, 1 - eta * alpha);
+          scale *= shrink;
+          if (scale < SCALE_FLOOR) fold();
+          let nextDot = 0;
+          if (update !== 0) {
+            const step = update / scale;
+            if (next >= 0) {
+              for (let j = 0; j < d; j++) {
+                const w = weights[j] + data[at + j] * step;
+                weights[j] = w;
+                nextDot += w * data[next + j];
+              }
+            } else for (let j = 0; j < d; j++) weights[j] += data[at + j] * step;
+          } else if (next >= 0) {
+            for (let j = 0; j < d; j++) nextDot += weights[j] * data[next + j];
           }
-        } else for (let j = 0; j < d; j++) weights[j] += data[at + j] * step;
-      } else if (next >= 0) {
-        for (let j = 0; j < d; j++) nextDot += weights[j] * data[next + j];
+          dot = nextDot;
+          if (p.fitIntercept) {
+            const interceptUpdate = update - 2 * eta * alpha;
+            if (interceptUpdate !== 0) intercept += interceptUpdate;
+          }
+          if (average > 0 && average <= t) {
+            const steps = t - average + 1;
+            const mu = 1 / steps;
+            const factor = -update / scale;
+            for (let j = 0; j < d; j++) averaged[j] += averageA * data[at + j] * factor;
+            if (steps > 1) averageB /= 1 - mu;
+            averageA += mu * averageB * scale;
+            averageIntercept += (intercept - averageIntercept) / steps;
+          }
+          t++;
+        }
       }
-      dot = nextDot;
-      if (p.fitIntercept) {
-        const interceptUpdate = update - 2 * eta * alpha;
-        if (interceptUpdate !== 0) intercept += interceptUpdate;
+      if (!Number.isFinite(intercept) || !allFinite(weights)) {
+        throw new DataError(
+          `sgdocsvm: the weights overflowed at epoch ${epoch + 1}; standardise the features first`,
+        );
       }
-      if (average > 0 && average <= t) {
-        const steps = t - average + 1;
-        const mu = 1 / steps;
-        const factor = -update / scale;
-        for (let j = 0; j < d; j++) averaged[j] += averageA * data[at + j] * factor;
-        if (steps > 1) averageB /= 1 - mu;
-        averageA += mu * averageB * scale;
-        averageIntercept += (intercept - averageIntercept) / steps;
+      stalled = tol > -Infinity && sumLoss > bestLoss - tol * n ? stalled + 1 : 0;
+      if (sumLoss < bestLoss) bestLoss = sumLoss;
+      if (stalled >= EPOCHS_WITHOUT_IMPROVEMENT) {
+        if (p.learningRate === "adaptive" && eta > 1e-6) {
+          eta /= 5;
+          stalled = 0;
+        } else break;
       }
-      t++;
     }
-    if (!Number.isFinite(intercept) || !allFinite(weights)) {
-      throw new DataError(
-        `sgdocsvm: the weights overflowed at epoch ${epoch + 1}; standardise the features first`,
-      );
-    }
-    stalled = tol > -Infinity && sumLoss > bestLoss - tol * n ? stalled + 1 : 0;
-    if (sumLoss < bestLoss) bestLoss = sumLoss;
-    if (stalled >= EPOCHS_WITHOUT_IMPROVEMENT) {
-      if (p.learningRate === "adaptive" && eta > 1e-6) {
-        eta /= 5;
-        stalled = 0;
-      } else break;
-    }
+  } finally {
+    session?.finish();
   }
   fold();
   // scikit-learn reports the averaged model once averaging has covered at least one step.
