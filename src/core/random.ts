@@ -43,6 +43,33 @@ export class Random {
     return result;
   }
 
+  /**
+   * Fills `out` with the next out.length values of uint32(), in order (the same stream), with the
+   * state kept in locals: several times faster than one call per value on long runs (dropout
+   * masks draw thousands per training step).
+   */
+  fillUint32(out: Uint32Array): Uint32Array {
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    for (let i = 0; i < out.length; i++) {
+      out[i] = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+    return out;
+  }
+
   /** A uniform double in [0, 1) with 53 random bits. */
   float(): number {
     const hi = this.uint32() >>> 5; // 27 bits

@@ -18,6 +18,7 @@
 import { z } from "zod";
 import { baseParams, defineDetector, f64, i32 } from "./contract.js";
 import { activations, initNetwork, predictNetwork, type LayerSpec } from "../core/nn.js";
+import { tanhInPlace } from "../core/nn-engine.js";
 import { Random } from "../core/random.js";
 import { matrix, type Matrix } from "../core/matrix.js";
 import { growForest, iforestParams, type ForestState } from "./iforest.js";
@@ -27,7 +28,9 @@ export const difParams = baseParams.extend({
     .int()
     .min(1)
     .default(1000)
-    .describe("Rows mapped through a representation network at a time (memory only)."),
+    .describe(
+      "PyOD's rows per representation batch; it bounds memory only, and the engine uses its own blocks (same results).",
+    ),
   representationDim: z.int().min(1).default(20).describe("Width of each learned representation."),
   hiddenNeurons: z
     .array(z.int().min(1))
@@ -123,7 +126,7 @@ export const dif = defineDetector({
     for (let m = 0; m < p.nEnsemble; m++) {
       const net = initNetwork(layers, "normal", rng.fork());
       nets.push(net.params);
-      const rep = represent(net.params, layers, scaled, X.rows, p.batchSize);
+      const rep = represent(net.params, layers, scaled, X.rows);
       const { mean, scale } = columnMoments(rep, X.rows, dim);
       repMean.set(mean, m * dim);
       repScale.set(scale, m * dim);
@@ -173,7 +176,7 @@ function scoreMembers(state: DifState, X: Matrix, p: DifParams, batchMoments: bo
   const out = new Float64Array(X.rows);
   for (let m = 0; m < p.nEnsemble; m++) {
     const params = state.netParams.subarray(m * perNet, (m + 1) * perNet);
-    const rep = represent(params, layers, scaled, X.rows, p.batchSize);
+    const rep = represent(params, layers, scaled, X.rows);
     const moments = batchMoments
       ? columnMoments(rep, X.rows, dim)
       : {
@@ -187,23 +190,12 @@ function scoreMembers(state: DifState, X: Matrix, p: DifParams, batchMoments: bo
   return out;
 }
 
-/** The network's outputs for every row, mapped `batchSize` rows at a time. */
-function represent(
-  params: Float64Array,
-  layers: LayerSpec[],
-  X: Float64Array,
-  n: number,
-  batchSize: number,
-): Float64Array {
-  const d = layers[0].inputs;
-  const dim = layers[layers.length - 1].units;
-  const net = { layers, params, buffers: new Float64Array(0) };
-  const out = new Float64Array(n * dim);
-  for (let start = 0; start < n; start += batchSize) {
-    const rows = Math.min(batchSize, n - start);
-    out.set(predictNetwork(net, X.subarray(start * d, (start + rows) * d), rows), start * dim);
-  }
-  return out;
+/**
+ * The network's outputs for every row. Rows are independent, so the engine's own blocking
+ * replaces PyOD's batches of `batchSize` (which bound memory only) with the same results.
+ */
+function represent(params: Float64Array, layers: LayerSpec[], X: Float64Array, n: number) {
+  return predictNetwork({ layers, params, buffers: new Float64Array(0) }, X, n);
 }
 
 /** Column mean and population standard deviation (1 where it is 0, as scikit-learn). */
@@ -225,12 +217,13 @@ function columnMoments(R: Float64Array, n: number, dim: number) {
   return { mean, scale };
 }
 
-/** In place: tanh((r − mean)/scale). */
+/** In place: tanh((r − mean)/scale), tanh on the engine's SIMD kernel. */
 function squash(R: Float64Array, mean: Float64Array, scale: Float64Array, dim: number): void {
   for (let k = 0; k < R.length; k++) {
     const j = k % dim;
-    R[k] = Math.tanh((R[k] - mean[j]) / scale[j]);
+    R[k] = (R[k] - mean[j]) / scale[j];
   }
+  tanhInPlace(R);
 }
 
 /**
