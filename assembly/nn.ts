@@ -14,95 +14,115 @@ const ELU = 4;
 
 // C (m × n) = A · B, plus bias[j] on column j when bias ≠ 0. B is K × n, row-major. A's element
 // (i, k) is at a + (i·aRow + k·aCol)·8, so A may be row-major (aRow = K, aCol = 1) or the
-// transpose of a row-major K × m matrix (aRow = 1, aCol = m). Blocks of 4 rows × 4 columns keep
-// eight sums in registers; each A value is loaded once as a splat and used on four columns.
+// transpose of a row-major K × m matrix (aRow = 1, aCol = m). Blocks of 2 rows × 8 columns keep
+// eight sums in registers, each B vector loaded once for two rows (measured about 25% faster
+// than 4 × 4 blocks here); narrower column blocks and a single-row pass take the edges.
 export function nnMatMul(a: usize, aRow: i32, aCol: i32, m: i32, kk: i32, b: usize, n: i32, bias: usize, c: usize): void {
   const aRowB = <usize>aRow << 3;
   const aColB = <usize>aCol << 3;
   const bRowB = <usize>n << 3;
-  const cRowB = <usize>n << 3;
+  const bEnd = <usize>kk * bRowB;
   let i = 0;
-  for (; i + 4 <= m; i += 4) {
+  for (; i + 2 <= m; i += 2) {
     const a0 = a + <usize>i * aRowB;
     const a1 = a0 + aRowB;
-    const a2 = a1 + aRowB;
-    const a3 = a2 + aRowB;
-    const c0 = c + <usize>i * cRowB;
+    const c0 = c + <usize>i * bRowB;
+    const c1 = c0 + bRowB;
     let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      let s00 = f64x2.splat(0), s01 = f64x2.splat(0), s10 = f64x2.splat(0), s11 = f64x2.splat(0);
-      let s20 = f64x2.splat(0), s21 = f64x2.splat(0), s30 = f64x2.splat(0), s31 = f64x2.splat(0);
-      let ak: usize = 0;
+    for (; j + 8 <= n; j += 8) {
+      let s00 = f64x2.splat(0), s01 = f64x2.splat(0), s02 = f64x2.splat(0), s03 = f64x2.splat(0);
+      let s10 = f64x2.splat(0), s11 = f64x2.splat(0), s12 = f64x2.splat(0), s13 = f64x2.splat(0);
+      let p0 = a0;
+      let p1 = a1;
       let bk = b + (<usize>j << 3);
-      for (let k = 0; k < kk; k++) {
-        const y0 = v128.load(bk);
-        const y1 = v128.load(bk, 16);
-        const x0 = v128.load64_splat(a0 + ak);
-        const x1 = v128.load64_splat(a1 + ak);
-        const x2 = v128.load64_splat(a2 + ak);
-        const x3 = v128.load64_splat(a3 + ak);
-        s00 = f64x2.add(s00, f64x2.mul(x0, y0));
-        s01 = f64x2.add(s01, f64x2.mul(x0, y1));
-        s10 = f64x2.add(s10, f64x2.mul(x1, y0));
-        s11 = f64x2.add(s11, f64x2.mul(x1, y1));
-        s20 = f64x2.add(s20, f64x2.mul(x2, y0));
-        s21 = f64x2.add(s21, f64x2.mul(x2, y1));
-        s30 = f64x2.add(s30, f64x2.mul(x3, y0));
-        s31 = f64x2.add(s31, f64x2.mul(x3, y1));
-        ak += aColB;
-        bk += bRowB;
+      const end = bk + bEnd;
+      for (; bk < end; bk += bRowB) {
+        const x0 = v128.load64_splat(p0);
+        const x1 = v128.load64_splat(p1);
+        let y = v128.load(bk);
+        s00 = f64x2.add(s00, f64x2.mul(x0, y));
+        s10 = f64x2.add(s10, f64x2.mul(x1, y));
+        y = v128.load(bk, 16);
+        s01 = f64x2.add(s01, f64x2.mul(x0, y));
+        s11 = f64x2.add(s11, f64x2.mul(x1, y));
+        y = v128.load(bk, 32);
+        s02 = f64x2.add(s02, f64x2.mul(x0, y));
+        s12 = f64x2.add(s12, f64x2.mul(x1, y));
+        y = v128.load(bk, 48);
+        s03 = f64x2.add(s03, f64x2.mul(x0, y));
+        s13 = f64x2.add(s13, f64x2.mul(x1, y));
+        p0 += aColB;
+        p1 += aColB;
       }
-      if (bias != 0) {
-        const b0 = v128.load(bias + (<usize>j << 3));
-        const b1 = v128.load(bias + (<usize>j << 3), 16);
-        s00 = f64x2.add(s00, b0); s01 = f64x2.add(s01, b1);
-        s10 = f64x2.add(s10, b0); s11 = f64x2.add(s11, b1);
-        s20 = f64x2.add(s20, b0); s21 = f64x2.add(s21, b1);
-        s30 = f64x2.add(s30, b0); s31 = f64x2.add(s31, b1);
-      }
-      const o = c0 + (<usize>j << 3);
-      v128.store(o, s00); v128.store(o, s01, 16);
-      v128.store(o + cRowB, s10); v128.store(o + cRowB, s11, 16);
-      v128.store(o + 2 * cRowB, s20); v128.store(o + 2 * cRowB, s21, 16);
-      v128.store(o + 3 * cRowB, s30); v128.store(o + 3 * cRowB, s31, 16);
+      const o = <usize>j << 3;
+      storePair(c0 + o, s00, bias, o);
+      storePair(c0 + o + 16, s01, bias, o + 16);
+      storePair(c0 + o + 32, s02, bias, o + 32);
+      storePair(c0 + o + 48, s03, bias, o + 48);
+      storePair(c1 + o, s10, bias, o);
+      storePair(c1 + o + 16, s11, bias, o + 16);
+      storePair(c1 + o + 32, s12, bias, o + 32);
+      storePair(c1 + o + 48, s13, bias, o + 48);
     }
-    for (; j < n; j++) {
-      for (let r = 0; r < 4; r++) {
-        store<f64>(c0 + <usize>r * cRowB + (<usize>j << 3), dotColumn(a0 + <usize>r * aRowB, aColB, b + (<usize>j << 3), bRowB, kk, bias, j));
+    for (; j + 2 <= n; j += 2) {
+      let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+      let p0 = a0;
+      let p1 = a1;
+      let bk = b + (<usize>j << 3);
+      const end = bk + bEnd;
+      for (; bk < end; bk += bRowB) {
+        const y = v128.load(bk);
+        s0 = f64x2.add(s0, f64x2.mul(v128.load64_splat(p0), y));
+        s1 = f64x2.add(s1, f64x2.mul(v128.load64_splat(p1), y));
+        p0 += aColB;
+        p1 += aColB;
       }
+      const o = <usize>j << 3;
+      storePair(c0 + o, s0, bias, o);
+      storePair(c1 + o, s1, bias, o);
+    }
+    if (j < n) {
+      const bj = b + (<usize>j << 3);
+      store<f64>(c0 + (<usize>j << 3), dotColumn(a0, aColB, bj, bRowB, bEnd, bias, j));
+      store<f64>(c1 + (<usize>j << 3), dotColumn(a1, aColB, bj, bRowB, bEnd, bias, j));
     }
   }
-  for (; i < m; i++) {
-    const ai = a + <usize>i * aRowB;
-    const ci = c + <usize>i * cRowB;
+  if (i < m) {
+    const a0 = a + <usize>i * aRowB;
+    const c0 = c + <usize>i * bRowB;
     let j = 0;
     for (; j + 2 <= n; j += 2) {
       let s = f64x2.splat(0);
-      let ak: usize = 0;
+      let p0 = a0;
       let bk = b + (<usize>j << 3);
-      for (let k = 0; k < kk; k++) {
-        s = f64x2.add(s, f64x2.mul(v128.load64_splat(ai + ak), v128.load(bk)));
-        ak += aColB;
-        bk += bRowB;
+      const end = bk + bEnd;
+      for (; bk < end; bk += bRowB) {
+        s = f64x2.add(s, f64x2.mul(v128.load64_splat(p0), v128.load(bk)));
+        p0 += aColB;
       }
-      if (bias != 0) s = f64x2.add(s, v128.load(bias + (<usize>j << 3)));
-      v128.store(ci + (<usize>j << 3), s);
+      storePair(c0 + (<usize>j << 3), s, bias, <usize>j << 3);
     }
-    for (; j < n; j++) store<f64>(ci + (<usize>j << 3), dotColumn(ai, aColB, b + (<usize>j << 3), bRowB, kk, bias, j));
+    if (j < n) store<f64>(c0 + (<usize>j << 3), dotColumn(a0, aColB, b + (<usize>j << 3), bRowB, bEnd, bias, j));
   }
+}
+
+// Stores two sums, plus the bias pair at byte offset o when there is a bias.
+// @ts-ignore: decorator
+@inline
+function storePair(at: usize, s: v128, bias: usize, o: usize): void {
+  v128.store(at, bias != 0 ? f64x2.add(s, v128.load(bias + o)) : s);
 }
 
 // Σ_k A(i, k)·B(k, j) in order (+ bias[j]): the scalar form of one lane of nnMatMul.
 // @ts-ignore: decorator
 @inline
-function dotColumn(ai: usize, aColB: usize, bj: usize, bRowB: usize, kk: i32, bias: usize, j: i32): f64 {
+function dotColumn(ai: usize, aColB: usize, bj: usize, bRowB: usize, bEnd: usize, bias: usize, j: i32): f64 {
   let s: f64 = 0;
-  let ak: usize = 0;
-  let bk = bj;
-  for (let k = 0; k < kk; k++) {
-    s += load<f64>(ai + ak) * load<f64>(bk);
-    ak += aColB;
-    bk += bRowB;
+  let p = ai;
+  const end = bj + bEnd;
+  for (let bk = bj; bk < end; bk += bRowB) {
+    s += load<f64>(p) * load<f64>(bk);
+    p += aColB;
   }
   if (bias != 0) s += load<f64>(bias + (<usize>j << 3));
   return s;
@@ -220,20 +240,29 @@ function activationGrad(kind: i32, y: v128, d: v128): v128 {
 }
 
 // Inverted dropout of z[0, n) into out, the mask (0 or `scale`) into mask: one 32-bit draw
-// (bits, ⌈n/2⌉ of them) serves two units, 16 bits each; a unit is kept when its 16 bits are
-// below keepBelow.
-export function nnDropout(z: usize, n: i32, bits: usize, keepBelow: u32, scale: f64, mask: usize, out: usize): void {
-  for (let i = 0; i < n; i += 2) {
-    const w = load<u32>(bits + (<usize>(i >> 1) << 2));
+// (bits, ⌈n/2⌉ of them) serves two units, its low 16 bits the first, so read as little-endian
+// 16-bit values the draws are one per unit in order; a unit is kept when its value is below
+// keepBelow. Four units per step: their four 16-bit values widen to 32-bit lanes for the
+// comparison, then to 64-bit lanes as masks of `scale`.
+export function nnDropout(z: usize, n: i32, bits: usize, keepBelow: i32, scale: f64, mask: usize, out: usize): void {
+  const limit = i32x4.splat(keepBelow);
+  const s = f64x2.splat(scale);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const keep = i32x4.lt_s(i32x4.extend_low_i16x8_u(v128.load64_zero(bits + (<usize>i << 1))), limit);
+    const m0 = v128.and(s, i64x2.extend_low_i32x4_s(keep));
+    const m1 = v128.and(s, i64x2.extend_high_i32x4_s(keep));
     const o = <usize>i << 3;
-    const m0: f64 = (w & 0xffff) < keepBelow ? scale : 0;
-    store<f64>(mask + o, m0);
-    store<f64>(out + o, load<f64>(z + o) * m0);
-    if (i + 1 < n) {
-      const m1: f64 = (w >>> 16) < keepBelow ? scale : 0;
-      store<f64>(mask + o + 8, m1);
-      store<f64>(out + o + 8, load<f64>(z + o + 8) * m1);
-    }
+    v128.store(mask + o, m0);
+    v128.store(mask + o, m1, 16);
+    v128.store(out + o, f64x2.mul(v128.load(z + o), m0));
+    v128.store(out + o, f64x2.mul(v128.load(z + o, 16), m1), 16);
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 3;
+    const m: f64 = <i32>load<u16>(bits + (<usize>i << 1)) < keepBelow ? scale : 0;
+    store<f64>(mask + o, m);
+    store<f64>(out + o, load<f64>(z + o) * m);
   }
 }
 
@@ -292,14 +321,21 @@ export function nnBatchNormTrain(
   }
 }
 
-// Inference mode, in place: z ← (z − running mean)·(1/√(running var + eps))·γ + β.
-export function nnBatchNormInfer(z: usize, rows: i32, units: i32, gamma: usize, beta: usize, runMean: usize, runVar: usize, eps: f64): void {
+// Inference mode, in place: z ← (z − running mean)·(1/√(running var + eps))·γ + β; `inv` is
+// units-long scratch for the 1/√ terms.
+export function nnBatchNormInfer(z: usize, rows: i32, units: i32, gamma: usize, beta: usize, runMean: usize, runVar: usize, eps: f64, inv: usize): void {
   const ub = <usize>units << 3;
+  const pairs = <usize>(units & ~1) << 3;
+  for (let u: usize = 0; u < ub; u += 8) store<f64>(inv + u, 1 / Math.sqrt(load<f64>(runVar + u) + eps));
   for (let i = 0; i < rows; i++) {
     const row = z + <usize>i * ub;
-    for (let u: usize = 0; u < ub; u += 8) {
-      const inv = 1 / Math.sqrt(load<f64>(runVar + u) + eps);
-      store<f64>(row + u, (load<f64>(row + u) - load<f64>(runMean + u)) * inv * load<f64>(gamma + u) + load<f64>(beta + u));
+    let u: usize = 0;
+    for (; u < pairs; u += 16) {
+      const h = f64x2.mul(f64x2.sub(v128.load(row + u), v128.load(runMean + u)), v128.load(inv + u));
+      v128.store(row + u, f64x2.add(f64x2.mul(h, v128.load(gamma + u)), v128.load(beta + u)));
+    }
+    if (units & 1) {
+      store<f64>(row + u, (load<f64>(row + u) - load<f64>(runMean + u)) * load<f64>(inv + u) * load<f64>(gamma + u) + load<f64>(beta + u));
     }
   }
 }

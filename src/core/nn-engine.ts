@@ -68,6 +68,7 @@ export interface NnKernels {
     runMean: number,
     runVar: number,
     eps: number,
+    inv: number,
   ): void;
   nnBatchNormBackward(
     g: number,

@@ -173,6 +173,7 @@ export function predictNetwork(net: Network, X: Float64Array, n: number): Float6
     const transposedAt = net.layers.map((l) => arena.takeF64(l.units * l.inputs));
     const inputAt = arena.takeF64(blockRows * first.inputs);
     const bufAt = [arena.takeF64(blockRows * widest), arena.takeF64(blockRows * widest)];
+    const unitScratch = arena.takeF64(widest);
     arena.commit();
     arena.f64(paramsAt, net.params.length).set(net.params);
     arena.f64(buffersAt, net.buffers.length).set(net.buffers);
@@ -200,6 +201,7 @@ export function predictNetwork(net: Network, X: Float64Array, n: number): Float6
             f64At(buffersAt, o.runningMean),
             f64At(buffersAt, o.runningVar),
             BN_EPS,
+            unitScratch,
           );
         }
         k.nnActivate(ACTIVATION_CODE[l.activation], z, rows * l.units);
@@ -348,26 +350,28 @@ export function forwardTrain(
   pass.params.set(pass.net.params);
   pass.buffers.set(pass.net.buffers);
   pass.input.set(X.subarray(0, rows * pass.net.layers[0].inputs));
-  const out = forwardStep(pass, rows, rng, updateRunningStats);
+  const outAt = forwardStep(pass, rows, rng, updateRunningStats);
   if (updateRunningStats) pass.net.buffers.set(pass.buffers);
-  return out;
+  return pass.arena.f64(outAt, rows * pass.net.layers[pass.net.layers.length - 1].units);
 }
 
 /**
  * forwardTrain on the batch already in `pass.input` and the parameters already in `pass.params`
- * (the training loop's form: nothing copied).
+ * (the training loop's form: nothing copied or allocated). Returns the byte offset of the
+ * output (rows × outputs) in kernel memory.
  */
 export function forwardStep(
   pass: TrainingPass,
   rows: number,
   rng: Random,
   updateRunningStats: boolean,
-): Float64Array {
+): number {
   const { net, offsets, at } = pass;
   const k = pass.arena.k;
   pass.rows = rows;
   let input = at.input;
-  net.layers.forEach((l, j) => {
+  for (let j = 0; j < net.layers.length; j++) {
+    const l = net.layers[j];
     const o = offsets[j];
     const b = at.layers[j];
     const size = rows * l.units;
@@ -380,7 +384,7 @@ export function forwardStep(
       const keep = 1 - l.dropout;
       // One 32-bit draw serves two units, 16 bits each: a unit is kept with probability
       // ⌊keep · 2¹⁶⌋ / 2¹⁶ (within 2⁻¹⁶ of keep), half the generator calls of one draw per unit.
-      rng.fillUint32(pass.bits[j].subarray(0, Math.ceil(size / 2)));
+      rng.fillUint32(pass.bits[j], Math.ceil(size / 2));
       k.nnDropout(
         b.activated,
         size,
@@ -392,9 +396,8 @@ export function forwardStep(
       );
     }
     input = layerOutputAt(pass, j);
-  });
-  const last = net.layers[net.layers.length - 1];
-  return pass.arena.f64(input, rows * last.units);
+  }
+  return input;
 }
 
 function batchNormForward(

@@ -44,16 +44,16 @@ export class Random {
   }
 
   /**
-   * Fills `out` with the next out.length values of uint32(), in order (the same stream), with the
-   * state kept in locals: several times faster than one call per value on long runs (dropout
-   * masks draw thousands per training step).
+   * Fills out[0, count) with the next `count` values of uint32(), in order (the same stream),
+   * with the state kept in locals: several times faster than one call per value on long runs
+   * (dropout masks draw thousands per training step).
    */
-  fillUint32(out: Uint32Array): Uint32Array {
+  fillUint32(out: Uint32Array, count = out.length): Uint32Array {
     let s0 = this.s0;
     let s1 = this.s1;
     let s2 = this.s2;
     let s3 = this.s3;
-    for (let i = 0; i < out.length; i++) {
+    for (let i = 0; i < count; i++) {
       out[i] = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
       const t = s1 << 9;
       s2 ^= s0;

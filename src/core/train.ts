@@ -218,7 +218,7 @@ export function trainNetwork(
         for (let r = 0; r < rows; r++)
           batchW.fill(o.rowWeights[order[start + r]], r * outputs, (r + 1) * outputs);
       }
-      const out = forwardStep(pass, rows, rng, true).byteOffset;
+      const out = forwardStep(pass, rows, rng, true);
       const length = rows * outputs;
       const loss =
         o.loss === "mse"
