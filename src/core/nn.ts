@@ -124,7 +124,7 @@ export function initNetwork(
     const nW = l.units * l.inputs;
     const kind: Init = typeof init === "string" ? init : init[k];
     if (kind === "normal") {
-      for (let i = 0; i < nW; i++) params[o.weight + i] = rng.normal();
+      rng.fillNormal(params, o.weight, o.weight + nW);
     } else {
       const bound =
         kind === "kaimingUniform"
@@ -146,8 +146,13 @@ export function initNetwork(
   return { layers, params, buffers };
 }
 
-/** Rows per block when running a trained network: bounds memory on large inputs. */
-const INFER_BLOCK = 4096;
+/**
+ * Doubles in one layer's output for a block of rows when running a trained network: 64 Ki
+ * doubles (512 KiB) keep a block's activations in the L2 cache between the product that writes
+ * them and the passes that read them (a 4096-row block of DIF's 500-wide layer, 16 MiB, made
+ * those passes wait on memory).
+ */
+const INFER_BLOCK_DOUBLES = 65536;
 
 /** Byte offset of parameter `index` in a params region at `at`. */
 const f64At = (at: number, index: number): number => at + index * 8;
@@ -165,7 +170,8 @@ export function predictNetwork(net: Network, X: Float64Array, n: number): Float6
   const out = new Float64Array(n * last.units);
   const { offsets } = layout(net.layers);
   const widest = Math.max(...net.layers.map((l) => l.units));
-  const blockRows = Math.min(INFER_BLOCK, n);
+  const block = Math.max(16, Math.floor(INFER_BLOCK_DOUBLES / widest));
+  const blockRows = Math.min(block, n);
   return withSharedArena((arena) => {
     const k = arena.k;
     const paramsAt = arena.takeF64(net.params.length);
@@ -180,8 +186,8 @@ export function predictNetwork(net: Network, X: Float64Array, n: number): Float6
     net.layers.forEach((l, j) =>
       k.nnTranspose(f64At(paramsAt, offsets[j].weight), l.units, l.inputs, transposedAt[j]),
     );
-    for (let start = 0; start < n; start += INFER_BLOCK) {
-      const rows = Math.min(INFER_BLOCK, n - start);
+    for (let start = 0; start < n; start += block) {
+      const rows = Math.min(block, n - start);
       arena
         .f64(inputAt, rows * first.inputs)
         .set(X.subarray(start * first.inputs, (start + rows) * first.inputs));

@@ -77,3 +77,14 @@ test("fillUint32 continues the same stream as uint32", () => {
   );
   assert.equal(a.uint32(), b.uint32());
 });
+
+test("fillNormal continues the same stream as normal, spare value included", () => {
+  const a = new Random(78);
+  const b = new Random(78);
+  a.normal();
+  b.normal();
+  const bulk = a.fillNormal(new Float64Array(8), 1, 6);
+  assert.deepEqual(Array.from(bulk), [0, ...Array.from({ length: 5 }, () => b.normal()), 0, 0]);
+  assert.equal(a.normal(), b.normal());
+  assert.equal(a.uint32(), b.uint32());
+});

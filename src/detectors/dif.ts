@@ -118,14 +118,15 @@ export const dif = defineDetector({
     const layers = networkLayers(X.cols, p);
     const rng = new Random(p.seed);
     const dim = p.representationDim;
-    const nets: Float64Array[] = [];
+    let netParams = new Float64Array(0);
     const repMean = new Float64Array(p.nEnsemble * dim);
     const repScale = new Float64Array(p.nEnsemble * dim);
     const forests: ForestState[] = [];
     const trainingScores = new Float64Array(X.rows);
     for (let m = 0; m < p.nEnsemble; m++) {
       const net = initNetwork(layers, "normal", rng.fork());
-      nets.push(net.params);
+      if (m === 0) netParams = new Float64Array(p.nEnsemble * net.params.length);
+      netParams.set(net.params, m * net.params.length);
       const rep = represent(net.params, layers, scaled, X.rows);
       const { mean, scale } = columnMoments(rep, X.rows, dim);
       repMean.set(mean, m * dim);
@@ -149,7 +150,7 @@ export const dif = defineDetector({
     const state: DifState = {
       featureMin,
       featureScale,
-      netParams: concat(nets),
+      netParams,
       repMean,
       repScale,
       ...joinForests(forests),
@@ -291,16 +292,6 @@ function applyMinMax(X: Matrix, lo: Float64Array, scale: Float64Array): Float64A
   const out = new Float64Array(n * d);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < d; j++) out[i * d + j] = (data[i * d + j] - lo[j]) * scale[j];
-  }
-  return out;
-}
-
-function concat(parts: readonly Float64Array[]): Float64Array {
-  const out = new Float64Array(parts.reduce((s, a) => s + a.length, 0));
-  let at = 0;
-  for (const a of parts) {
-    out.set(a, at);
-    at += a.length;
   }
   return out;
 }
