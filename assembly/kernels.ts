@@ -3,6 +3,9 @@
 // the partial sums in registers, about 4× faster on dense products (see src/core/wasm.ts).
 // All matrices are f64, row-major, at byte offsets into this module's memory.
 
+// The dense network engine's kernels (src/core/nn.ts) live in their own file.
+export * from "./nn";
+
 // out (n × k) = A (n × d) · Bᵀ, with B stored as k × d. Blocks of 2 rows of A by 4 rows of B,
 // each lane pair summing even and odd j separately, so results differ from a sequential dot
 // product only by rounding.

@@ -298,7 +298,7 @@ async function main(): Promise<void> {
       for (let j = 0; j < X.cols; j++) far += Math.abs(X.data[i * X.cols + j]) > 7 ? 1 : 0;
       return far > 0 ? 1 : 0;
     });
-    neuralRows = runNeuralBench(X, labels);
+    neuralRows = runNeuralBench(X, labels, Math.max(1, Math.min(repeats, 3)));
   }
 
   const ingestRows: Record<string, unknown>[] = [];

@@ -13,6 +13,7 @@ import {
   type Network,
 } from "./nn.js";
 import { adamDefaults, adamState, adamStep, bceLoss, mseLoss, trainNetwork } from "./train.js";
+import { predictNetworkJs, trainNetworkJs } from "./nn-reference.js";
 
 function layer(
   inputs: number,
@@ -191,4 +192,71 @@ test("early stopping keeps the weights of the best validation epoch", () => {
   assert.equal(report.validationLosses[report.bestEpoch], best);
   const now = mseLoss(predictNetwork(net, V, 50), V, 150);
   assert.ok(Math.abs(now - best) < 1e-12);
+});
+
+/** Largest |a − b| / max(|b|, 1e-3) over two arrays of the same length. */
+function worstRelative(a: Float64Array, b: Float64Array): number {
+  assert.equal(a.length, b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++)
+    worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(Math.abs(b[i]), 1e-3));
+  return worst;
+}
+
+test("the WebAssembly engine trains as the JavaScript reference does, to rounding", () => {
+  // Same init, batch order and dropout masks: only the order of rounding differs (products sum
+  // in another order), so after 5 epochs the parameters agree to about 1e-10.
+  const n = 300;
+  const d = 7;
+  const X = randomData(n, d, 40);
+  const layers = [
+    layer(d, 9, "relu", { batchNorm: true, dropout: 0.2 }),
+    layer(9, 5, "tanh", { batchNorm: true, dropout: 0.2 }),
+    layer(5, 9, "elu", { bias: false, dropout: 0.1 }),
+    layer(9, d, "linear"),
+  ];
+  const options = {
+    loss: "mse" as const,
+    epochs: 5,
+    batchSize: 32,
+    adam: { ...adamDefaults, weightDecay: 1e-5 },
+    dropLast: true,
+    seed: 9,
+  };
+  const engine = initNetwork(layers, "kaimingUniform", new Random(41));
+  const reference = initNetwork(layers, "kaimingUniform", new Random(41));
+  const a = trainNetwork(engine, X, X, n, options);
+  const b = trainNetworkJs(reference, X, X, n, options);
+  assert.ok(worstRelative(engine.params, reference.params) < 1e-8);
+  assert.ok(worstRelative(engine.buffers, reference.buffers) < 1e-8);
+  assert.ok(worstRelative(Float64Array.from(a.losses), Float64Array.from(b.losses)) < 1e-10);
+  const p = predictNetwork(engine, X, n);
+  assert.ok(worstRelative(p, predictNetworkJs(engine, X, n)) < 1e-12);
+});
+
+test("the WebAssembly engine matches the reference on weighted cross-entropy with validation", () => {
+  const n = 250;
+  const X = randomData(n, 4, 50);
+  const Y = Float64Array.from({ length: n }, (_, i) => (X[4 * i] + X[4 * i + 1] > 0.5 ? 1 : 0));
+  const weights = Float64Array.from(Y, (y) => (y === 1 ? 3 : 0.6));
+  const V = randomData(40, 4, 51);
+  const VY = Float64Array.from({ length: 40 }, (_, i) => (V[4 * i] > 0 ? 1 : 0));
+  const layers = [layer(4, 6, "relu"), layer(6, 1, "sigmoid")];
+  const options = {
+    loss: "bce" as const,
+    epochs: 6,
+    batchSize: 64,
+    adam: adamDefaults,
+    dropLast: false,
+    seed: 3,
+    validation: { X: V, Y: VY, rows: 40 },
+    patience: 2,
+    rowWeights: weights,
+  };
+  const engine = initNetwork(layers, "torchDefault", new Random(52));
+  const reference = initNetwork(layers, "torchDefault", new Random(52));
+  const a = trainNetwork(engine, X, Y, n, options);
+  const b = trainNetworkJs(reference, X, Y, n, options);
+  assert.equal(a.bestEpoch, b.bestEpoch);
+  assert.ok(worstRelative(engine.params, reference.params) < 1e-10);
 });

@@ -5,16 +5,18 @@
  * A network is a stack of dense layers, each `linear → batch norm (optional) → activation →
  * dropout (optional)`, the order of PyOD's LinearBlock (torch_utility.py) and of a Keras
  * `Dense(activation)` followed by `Dropout`. Weights are stored as torch does (out × in,
- * row-major), so a layer's output is X · Wᵀ + b and the product runs on the SIMD kernel
- * (core/linalg.ts multiplyABt). Every parameter of the network lives in one flat Float64Array
+ * row-major), so a layer's output is X · Wᵀ + b. Every parameter of the network lives in one flat Float64Array
  * (`params`, what the optimiser updates) and the batch-norm running statistics in another
  * (`buffers`), so a saved network is two arrays plus its spec.
  *
- * Training keeps every intermediate of a forward pass in preallocated buffers for the largest
- * batch (no allocation per step); `backward` walks them in reverse and accumulates gradients
- * into one array shaped like `params`.
+ * The arithmetic runs in WebAssembly (assembly/nn.ts, laid out by core/nn-engine.ts): a training
+ * pass holds the parameters, their gradient and every intermediate of a forward pass for the
+ * largest batch in kernel memory, so a step allocates nothing and JavaScript only sequences the
+ * kernels; `backward` walks the intermediates in reverse and writes the gradient into one array
+ * shaped like `params`. core/nn-reference.ts is the same engine in plain JavaScript, kept as the
+ * tests' reference.
  */
-import { multiplyABt } from "./linalg.js";
+import { ACTIVATION_CODE, Arena, withSharedArena, type NnKernels } from "./nn-engine.js";
 import { ParamError, ShapeError } from "./errors.js";
 import { Random } from "./random.js";
 
@@ -48,14 +50,11 @@ export interface Network {
   readonly buffers: Float64Array;
 }
 
-/** Arrays that own their memory (what the kernel products write into). */
-type F64 = Float64Array<ArrayBuffer>;
-
 /** torch BatchNorm1d defaults. */
 const BN_EPS = 1e-5;
 const BN_MOMENTUM = 0.1;
 
-interface LayerOffsets {
+export interface LayerOffsets {
   readonly weight: number;
   readonly bias: number; // −1 without bias
   readonly gamma: number; // −1 without batch norm
@@ -125,7 +124,7 @@ export function initNetwork(
     const nW = l.units * l.inputs;
     const kind: Init = typeof init === "string" ? init : init[k];
     if (kind === "normal") {
-      for (let i = 0; i < nW; i++) params[o.weight + i] = rng.normal();
+      rng.fillNormal(params, o.weight, o.weight + nW);
     } else {
       const bound =
         kind === "kaimingUniform"
@@ -147,49 +146,16 @@ export function initNetwork(
   return { layers, params, buffers };
 }
 
-/** Applies an activation in place to `v[0, length)`. */
-function activate(kind: Activation, v: Float64Array, length: number): void {
-  switch (kind) {
-    case "relu":
-      for (let i = 0; i < length; i++) if (v[i] < 0) v[i] = 0;
-      return;
-    case "tanh":
-      for (let i = 0; i < length; i++) v[i] = Math.tanh(v[i]);
-      return;
-    case "sigmoid":
-      for (let i = 0; i < length; i++) v[i] = 1 / (1 + Math.exp(-v[i]));
-      return;
-    case "elu":
-      for (let i = 0; i < length; i++) if (v[i] < 0) v[i] = Math.expm1(v[i]);
-      return;
-    case "linear":
-      return;
-  }
-}
+/**
+ * Doubles in one layer's output for a block of rows when running a trained network: 64 Ki
+ * doubles (512 KiB) keep a block's activations in the L2 cache between the product that writes
+ * them and the passes that read them (a 4096-row block of DIF's 500-wide layer, 16 MiB, made
+ * those passes wait on memory).
+ */
+const INFER_BLOCK_DOUBLES = 65536;
 
-/** g ← g · f′, with f′ read from the activation's output `y` (every kind here allows that). */
-function activationBackward(kind: Activation, y: Float64Array, g: Float64Array, length: number) {
-  switch (kind) {
-    case "relu":
-      for (let i = 0; i < length; i++) if (y[i] <= 0) g[i] = 0;
-      return;
-    case "tanh":
-      for (let i = 0; i < length; i++) g[i] *= 1 - y[i] * y[i];
-      return;
-    case "sigmoid":
-      for (let i = 0; i < length; i++) g[i] *= y[i] * (1 - y[i]);
-      return;
-    case "elu":
-      // f′ = 1 above 0, eˣ = y + 1 below.
-      for (let i = 0; i < length; i++) if (y[i] < 0) g[i] *= y[i] + 1;
-      return;
-    case "linear":
-      return;
-  }
-}
-
-/** Rows per block when running a trained network: bounds memory on large inputs. */
-const INFER_BLOCK = 4096;
+/** Byte offset of parameter `index` in a params region at `at`. */
+const f64At = (at: number, index: number): number => at + index * 8;
 
 /**
  * The network's output for every row of X (n × inputs, row-major), in inference mode (batch
@@ -204,128 +170,180 @@ export function predictNetwork(net: Network, X: Float64Array, n: number): Float6
   const out = new Float64Array(n * last.units);
   const { offsets } = layout(net.layers);
   const widest = Math.max(...net.layers.map((l) => l.units));
-  const blockRows = Math.min(INFER_BLOCK, n);
-  const bufA = new Float64Array(blockRows * widest);
-  const bufB = new Float64Array(blockRows * widest);
-  for (let start = 0; start < n; start += INFER_BLOCK) {
-    const rows = Math.min(INFER_BLOCK, n - start);
-    let input = X.subarray(start * first.inputs, (start + rows) * first.inputs);
-    let target = bufA;
-    net.layers.forEach((l, k) => {
-      const o = offsets[k];
-      const z = target.subarray(0, rows * l.units);
-      linearForward(net.params, o, l, input, rows, z);
-      if (o.gamma >= 0) {
-        for (let i = 0; i < rows; i++) {
-          const row = i * l.units;
-          for (let u = 0; u < l.units; u++) {
-            const inv = 1 / Math.sqrt(net.buffers[o.runningVar + u] + BN_EPS);
-            z[row + u] =
-              (z[row + u] - net.buffers[o.runningMean + u]) * inv * net.params[o.gamma + u] +
-              net.params[o.beta + u];
-          }
+  const block = Math.max(16, Math.floor(INFER_BLOCK_DOUBLES / widest));
+  const blockRows = Math.min(block, n);
+  return withSharedArena((arena) => {
+    const k = arena.k;
+    const paramsAt = arena.takeF64(net.params.length);
+    const buffersAt = arena.takeF64(net.buffers.length);
+    const transposedAt = net.layers.map((l) => arena.takeF64(l.units * l.inputs));
+    const inputAt = arena.takeF64(blockRows * first.inputs);
+    const bufAt = [arena.takeF64(blockRows * widest), arena.takeF64(blockRows * widest)];
+    const unitScratch = arena.takeF64(widest);
+    arena.commit();
+    arena.f64(paramsAt, net.params.length).set(net.params);
+    arena.f64(buffersAt, net.buffers.length).set(net.buffers);
+    net.layers.forEach((l, j) =>
+      k.nnTranspose(f64At(paramsAt, offsets[j].weight), l.units, l.inputs, transposedAt[j]),
+    );
+    for (let start = 0; start < n; start += block) {
+      const rows = Math.min(block, n - start);
+      arena
+        .f64(inputAt, rows * first.inputs)
+        .set(X.subarray(start * first.inputs, (start + rows) * first.inputs));
+      let input = inputAt;
+      net.layers.forEach((l, j) => {
+        const o = offsets[j];
+        const z = bufAt[j % 2];
+        const bias = o.bias >= 0 ? f64At(paramsAt, o.bias) : 0;
+        k.nnMatMul(input, l.inputs, 1, rows, l.inputs, transposedAt[j], l.units, bias, z);
+        if (o.gamma >= 0) {
+          k.nnBatchNormInfer(
+            z,
+            rows,
+            l.units,
+            f64At(paramsAt, o.gamma),
+            f64At(paramsAt, o.beta),
+            f64At(buffersAt, o.runningMean),
+            f64At(buffersAt, o.runningVar),
+            BN_EPS,
+            unitScratch,
+          );
         }
-      }
-      activate(l.activation, z, z.length);
-      input = z;
-      target = target === bufA ? bufB : bufA;
-    });
-    out.set(input, start * last.units);
-  }
-  return out;
+        k.nnActivate(ACTIVATION_CODE[l.activation], z, rows * l.units);
+        input = z;
+      });
+      out.set(arena.f64(input, rows * last.units), start * last.units);
+    }
+    return out;
+  });
 }
 
-/** z = input · Wᵀ + b for `rows` rows. */
-function linearForward(
-  params: Float64Array,
-  o: LayerOffsets,
-  l: LayerSpec,
-  input: Float64Array,
-  rows: number,
-  z: F64,
-): void {
-  const W = params.subarray(o.weight, o.weight + l.units * l.inputs);
-  multiplyABt(input, rows, W, l.units, l.inputs, z);
-  if (o.bias >= 0) {
-    for (let i = 0; i < rows; i++) {
-      const row = i * l.units;
-      for (let u = 0; u < l.units; u++) z[row + u] += params[o.bias + u];
-    }
-  }
+/** Where one layer's training intermediates sit in kernel memory (byte offsets; 0 = none). */
+interface LayerBuffers {
+  /** Output of the activation (rows × units); the pre-activation is overwritten in place. */
+  readonly activated: number;
+  /** After dropout (rows × units), or 0 without dropout. */
+  readonly dropped: number;
+  readonly mask: number;
+  /** 32-bit draws for the dropout mask, two units per draw. */
+  readonly bits: number;
+  /** Batch norm's ĥ (rows × units) and 1/σ (units), or 0. */
+  readonly normalised: number;
+  readonly invStd: number;
+  /** Wᵀ (inputs × units), refreshed before each forward product. */
+  readonly transposed: number;
 }
 
 /**
- * The buffers of one training step, sized for `maxRows` rows: each layer's output before and
- * after dropout, its normalised pre-activation and 1/σ for batch norm, its dropout mask, and
- * scratch for the backward pass.
+ * The buffers of training steps on batches of up to `maxRows` rows, in the kernel memory of
+ * `arena`: the network's parameters and running statistics as they train (`params`, `buffers`),
+ * their gradient (`grads`), the batch (`input`), dL/d(output) (`outputGrad`) and each layer's
+ * intermediates. Views stay valid for the pass's life.
  */
 export interface TrainingPass {
   readonly net: Network;
   readonly maxRows: number;
   rows: number;
-  /** The batch fed to the last forward pass (a view; not copied). */
-  input: Float64Array;
-  readonly activated: F64[];
-  readonly outputs: F64[];
-  readonly normalised: F64[];
-  readonly invStd: F64[];
-  readonly masks: F64[];
-  readonly grads: F64;
+  readonly arena: Arena;
+  readonly params: Float64Array<ArrayBuffer>;
+  readonly buffers: Float64Array<ArrayBuffer>;
+  readonly grads: Float64Array<ArrayBuffer>;
+  readonly input: Float64Array<ArrayBuffer>;
+  readonly outputGrad: Float64Array<ArrayBuffer>;
+  readonly at: {
+    readonly params: number;
+    readonly buffers: number;
+    readonly grads: number;
+    readonly input: number;
+    readonly outputGrad: number;
+    readonly scratch: readonly [number, number];
+    readonly unitSums: readonly [number, number];
+    readonly layers: readonly LayerBuffers[];
+  };
   readonly offsets: readonly LayerOffsets[];
-  readonly scratchA: F64;
-  readonly scratchB: F64;
-  readonly transposeIn: F64;
-  readonly transposeGrad: F64;
-  readonly transposeW: F64;
-  /** Per-unit sums of batch norm's passes. */
-  readonly unitSumA: F64;
-  readonly unitSumB: F64;
-  readonly unitSumC: F64;
+  /** Views of each dropout layer's draws (empty without dropout). */
+  readonly bits: readonly Uint32Array[];
 }
 
-export function trainingPass(net: Network, maxRows: number): TrainingPass {
+/**
+ * A training pass for `net` on batches of up to `maxRows` rows, its parameters and running
+ * statistics copied into kernel memory. `arena` may hold regions the caller took first (the
+ * training data); the pass takes its own and commits it.
+ */
+export function trainingPass(net: Network, maxRows: number, arena = new Arena()): TrainingPass {
   const { offsets } = layout(net.layers);
   const widest = Math.max(net.layers[0].inputs, ...net.layers.map((l) => l.units));
-  const largestW = Math.max(...net.layers.map((l) => l.units * l.inputs));
+  const inputs = net.layers[0].inputs;
+  const outputs = net.layers[net.layers.length - 1].units;
+  const paramsAt = arena.takeF64(net.params.length);
+  const buffersAt = arena.takeF64(net.buffers.length);
+  const gradsAt = arena.takeF64(net.params.length);
+  const inputAt = arena.takeF64(maxRows * inputs);
+  const outputGradAt = arena.takeF64(maxRows * outputs);
+  const scratch: [number, number] = [
+    arena.takeF64(maxRows * widest),
+    arena.takeF64(maxRows * widest),
+  ];
+  const unitSums: [number, number] = [arena.takeF64(widest), arena.takeF64(widest)];
+  const layers = net.layers.map((l): LayerBuffers => {
+    const size = maxRows * l.units;
+    const dropout = l.dropout > 0;
+    return {
+      activated: arena.takeF64(size),
+      dropped: dropout ? arena.takeF64(size) : 0,
+      mask: dropout ? arena.takeF64(size) : 0,
+      bits: dropout ? arena.take(Math.ceil(size / 2) * 4) : 0,
+      normalised: l.batchNorm ? arena.takeF64(size) : 0,
+      invStd: l.batchNorm ? arena.takeF64(l.units) : 0,
+      transposed: arena.takeF64(l.units * l.inputs),
+    };
+  });
+  arena.commit();
+  const params = arena.f64(paramsAt, net.params.length);
+  const buffers = arena.f64(buffersAt, net.buffers.length);
+  params.set(net.params);
+  buffers.set(net.buffers);
   return {
     net,
     maxRows,
     rows: 0,
-    input: new Float64Array(0),
-    activated: net.layers.map((l) => new Float64Array(maxRows * l.units)),
-    outputs: net.layers.map((l) =>
-      l.dropout > 0 ? new Float64Array(maxRows * l.units) : new Float64Array(0),
-    ),
-    normalised: net.layers.map((l) =>
-      l.batchNorm ? new Float64Array(maxRows * l.units) : new Float64Array(0),
-    ),
-    invStd: net.layers.map((l) => new Float64Array(l.batchNorm ? l.units : 0)),
-    masks: net.layers.map((l) =>
-      l.dropout > 0 ? new Float64Array(maxRows * l.units) : new Float64Array(0),
-    ),
-    grads: new Float64Array(net.params.length),
+    arena,
+    params,
+    buffers,
+    grads: arena.f64(gradsAt, net.params.length),
+    input: arena.f64(inputAt, maxRows * inputs),
+    outputGrad: arena.f64(outputGradAt, maxRows * outputs),
+    at: {
+      params: paramsAt,
+      buffers: buffersAt,
+      grads: gradsAt,
+      input: inputAt,
+      outputGrad: outputGradAt,
+      scratch,
+      unitSums,
+      layers,
+    },
     offsets,
-    scratchA: new Float64Array(maxRows * widest),
-    scratchB: new Float64Array(maxRows * widest),
-    transposeIn: new Float64Array(maxRows * widest),
-    transposeGrad: new Float64Array(maxRows * widest),
-    transposeW: new Float64Array(largestW),
-    unitSumA: new Float64Array(widest),
-    unitSumB: new Float64Array(widest),
-    unitSumC: new Float64Array(widest),
+    bits: net.layers.map((l, j) =>
+      l.dropout > 0
+        ? arena.u32(layers[j].bits, Math.ceil((maxRows * l.units) / 2))
+        : new Uint32Array(0),
+    ),
   };
 }
 
-/** A layer's output as the next layer sees it (after dropout where there is dropout). */
-function layerOutput(pass: TrainingPass, k: number): Float64Array {
-  const l = pass.net.layers[k];
-  return (l.dropout > 0 ? pass.outputs[k] : pass.activated[k]).subarray(0, pass.rows * l.units);
+/** Byte offset of layer k's output as the next layer sees it (after dropout, if any). */
+function layerOutputAt(pass: TrainingPass, k: number): number {
+  const b = pass.at.layers[k];
+  return b.dropped !== 0 ? b.dropped : b.activated;
 }
 
 /**
  * Forward pass in training mode on `rows` rows of `X`: batch norm from the batch's own mean and
  * (biased) variance, updating the running statistics as torch does (unbiased variance, momentum
- * 0.1); dropout masks drawn from `rng`. Returns the network's output (a view into the pass).
+ * 0.1); dropout masks drawn from `rng`. Runs on the network's current parameters (copied in);
+ * returns the network's output (a view into the pass, valid until its next step).
  */
 export function forwardTrain(
   pass: TrainingPass,
@@ -335,182 +353,140 @@ export function forwardTrain(
   updateRunningStats = true,
 ): Float64Array {
   if (rows > pass.maxRows) throw new ShapeError(`batch of ${rows} rows > ${pass.maxRows}`);
-  const { net, offsets } = pass;
+  pass.params.set(pass.net.params);
+  pass.buffers.set(pass.net.buffers);
+  pass.input.set(X.subarray(0, rows * pass.net.layers[0].inputs));
+  const outAt = forwardStep(pass, rows, rng, updateRunningStats);
+  if (updateRunningStats) pass.net.buffers.set(pass.buffers);
+  return pass.arena.f64(outAt, rows * pass.net.layers[pass.net.layers.length - 1].units);
+}
+
+/**
+ * forwardTrain on the batch already in `pass.input` and the parameters already in `pass.params`
+ * (the training loop's form: nothing copied or allocated). Returns the byte offset of the
+ * output (rows × outputs) in kernel memory.
+ */
+export function forwardStep(
+  pass: TrainingPass,
+  rows: number,
+  rng: Random,
+  updateRunningStats: boolean,
+): number {
+  const { net, offsets, at } = pass;
+  const k = pass.arena.k;
   pass.rows = rows;
-  pass.input = X.subarray(0, rows * net.layers[0].inputs);
-  let input = pass.input;
-  net.layers.forEach((l, k) => {
-    const o = offsets[k];
-    const z = pass.activated[k].subarray(0, rows * l.units);
-    linearForward(net.params, o, l, input, rows, z);
-    if (l.batchNorm) batchNormForward(pass, k, z, rows, updateRunningStats);
-    activate(l.activation, z, z.length);
+  let input = at.input;
+  for (let j = 0; j < net.layers.length; j++) {
+    const l = net.layers[j];
+    const o = offsets[j];
+    const b = at.layers[j];
+    const size = rows * l.units;
+    const bias = o.bias >= 0 ? f64At(at.params, o.bias) : 0;
+    k.nnTranspose(f64At(at.params, o.weight), l.units, l.inputs, b.transposed);
+    k.nnMatMul(input, l.inputs, 1, rows, l.inputs, b.transposed, l.units, bias, b.activated);
+    if (l.batchNorm) batchNormForward(k, pass, j, rows, updateRunningStats);
+    k.nnActivate(ACTIVATION_CODE[l.activation], b.activated, size);
     if (l.dropout > 0) {
       const keep = 1 - l.dropout;
-      const scale = 1 / keep;
       // One 32-bit draw serves two units, 16 bits each: a unit is kept with probability
       // ⌊keep · 2¹⁶⌋ / 2¹⁶ (within 2⁻¹⁶ of keep), half the generator calls of one draw per unit.
-      const keepBelow = Math.floor(keep * 0x1_0000);
-      const mask = pass.masks[k];
-      const out = pass.outputs[k];
-      const size = z.length;
-      for (let i = 0; i < size; i += 2) {
-        const bits = rng.uint32();
-        const m0 = (bits & 0xffff) < keepBelow ? scale : 0;
-        mask[i] = m0;
-        out[i] = z[i] * m0;
-        if (i + 1 < size) {
-          const m1 = bits >>> 16 < keepBelow ? scale : 0;
-          mask[i + 1] = m1;
-          out[i + 1] = z[i + 1] * m1;
-        }
-      }
+      rng.fillUint32(pass.bits[j], Math.ceil(size / 2));
+      k.nnDropout(
+        b.activated,
+        size,
+        b.bits,
+        Math.floor(keep * 0x1_0000),
+        1 / keep,
+        b.mask,
+        b.dropped,
+      );
     }
-    input = layerOutput(pass, k);
-  });
+    input = layerOutputAt(pass, j);
+  }
   return input;
 }
 
 function batchNormForward(
+  k: NnKernels,
   pass: TrainingPass,
-  k: number,
-  z: Float64Array,
+  j: number,
   rows: number,
   updateRunningStats: boolean,
 ): void {
-  const { net } = pass;
-  const l = net.layers[k];
-  const o = pass.offsets[k];
-  const units = l.units;
-  const hat = pass.normalised[k];
-  const invStd = pass.invStd[k];
-  const mu = pass.unitSumA;
-  const ss = pass.unitSumB;
-  mu.fill(0, 0, units);
-  ss.fill(0, 0, units);
-  // Row-major sweeps (unit-strided memory), two passes for a stable variance.
-  for (let i = 0; i < rows; i++) {
-    const row = i * units;
-    for (let u = 0; u < units; u++) mu[u] += z[row + u];
-  }
-  for (let u = 0; u < units; u++) mu[u] /= rows;
-  for (let i = 0; i < rows; i++) {
-    const row = i * units;
-    for (let u = 0; u < units; u++) {
-      const c = z[row + u] - mu[u];
-      ss[u] += c * c;
-    }
-  }
-  for (let u = 0; u < units; u++) invStd[u] = 1 / Math.sqrt(ss[u] / rows + BN_EPS);
-  const params = net.params;
-  const gamma = o.gamma;
-  const beta = o.beta;
-  for (let i = 0; i < rows; i++) {
-    const row = i * units;
-    for (let u = 0; u < units; u++) {
-      const h = (z[row + u] - mu[u]) * invStd[u];
-      hat[row + u] = h;
-      z[row + u] = h * params[gamma + u] + params[beta + u];
-    }
-  }
-  if (updateRunningStats) {
-    const b = net.buffers;
-    for (let u = 0; u < units; u++) {
-      const unbiased = rows > 1 ? ss[u] / (rows - 1) : ss[u] / rows;
-      b[o.runningMean + u] = (1 - BN_MOMENTUM) * b[o.runningMean + u] + BN_MOMENTUM * mu[u];
-      b[o.runningVar + u] = (1 - BN_MOMENTUM) * b[o.runningVar + u] + BN_MOMENTUM * unbiased;
-    }
-  }
+  const l = pass.net.layers[j];
+  const o = pass.offsets[j];
+  const b = pass.at.layers[j];
+  const { params, buffers, unitSums } = pass.at;
+  k.nnBatchNormTrain(
+    b.activated,
+    rows,
+    l.units,
+    f64At(params, o.gamma),
+    f64At(params, o.beta),
+    b.normalised,
+    b.invStd,
+    unitSums[0],
+    unitSums[1],
+    f64At(buffers, o.runningMean),
+    f64At(buffers, o.runningVar),
+    BN_EPS,
+    BN_MOMENTUM,
+    updateRunningStats ? 1 : 0,
+  );
 }
 
 /**
  * Backward pass from dL/d(output of the last layer) — or, with `atPreActivation`, from
  * dL/d(the last layer's input to its activation), for losses fused with their activation
- * (sigmoid + binary cross-entropy). Overwrites `pass.grads` with dL/d(params).
- * `outputGrad` is consumed (used as scratch).
+ * (sigmoid + binary cross-entropy). Returns dL/d(params) (`pass.grads`, a view).
  */
 export function backward(
   pass: TrainingPass,
   outputGrad: Float64Array,
   atPreActivation = false,
 ): Float64Array {
-  const { net, offsets, rows, grads } = pass;
-  grads.fill(0);
-  let g = outputGrad;
-  let useA = true; // which scratch buffer takes the next input gradient (never the one g is in)
-  for (let k = net.layers.length - 1; k >= 0; k--) {
-    const l = net.layers[k];
-    const o = offsets[k];
+  const last = pass.net.layers[pass.net.layers.length - 1];
+  pass.outputGrad.set(outputGrad.subarray(0, pass.rows * last.units));
+  return backwardStep(pass, atPreActivation);
+}
+
+/** backward from dL/d(output) already in `pass.outputGrad` (consumed as scratch). */
+export function backwardStep(pass: TrainingPass, atPreActivation: boolean): Float64Array {
+  const { net, offsets, rows, at } = pass;
+  const k = pass.arena.k;
+  let g = at.outputGrad;
+  let next = 0; // which scratch buffer takes the next input gradient (never the one g is in)
+  for (let j = net.layers.length - 1; j >= 0; j--) {
+    const l = net.layers[j];
+    const o = offsets[j];
+    const b = at.layers[j];
     const units = l.units;
-    const size = rows * units;
-    const last = k === net.layers.length - 1;
-    if (!(last && atPreActivation)) {
-      if (l.dropout > 0) {
-        const mask = pass.masks[k];
-        for (let i = 0; i < size; i++) g[i] *= mask[i];
-      }
-      activationBackward(l.activation, pass.activated[k], g, size);
-    }
+    if (!(j === net.layers.length - 1 && atPreActivation))
+      k.nnActivationBackward(ACTIVATION_CODE[l.activation], b.activated, g, b.mask, rows * units);
     if (l.batchNorm) {
-      // With ĥ = (z − μ)/σ and y = γĥ + β over a batch of m rows:
-      // dz = γ/(mσ) · (m·dy − Σdy − ĥ·Σ(dy·ĥ)).
-      const hat = pass.normalised[k];
-      const invStd = pass.invStd[k];
-      const sumG = pass.unitSumA;
-      const sumGH = pass.unitSumB;
-      sumG.fill(0, 0, units);
-      sumGH.fill(0, 0, units);
-      for (let i = 0; i < rows; i++) {
-        const row = i * units;
-        for (let u = 0; u < units; u++) {
-          sumG[u] += g[row + u];
-          sumGH[u] += g[row + u] * hat[row + u];
-        }
-      }
-      const f = pass.unitSumC;
-      for (let u = 0; u < units; u++) {
-        grads[o.gamma + u] = sumGH[u];
-        grads[o.beta + u] = sumG[u];
-        f[u] = (net.params[o.gamma + u] * invStd[u]) / rows;
-      }
-      for (let i = 0; i < rows; i++) {
-        const row = i * units;
-        for (let u = 0; u < units; u++) {
-          const at = row + u;
-          g[at] = f[u] * (rows * g[at] - sumG[u] - hat[at] * sumGH[u]);
-        }
-      }
+      k.nnBatchNormBackward(
+        g,
+        b.normalised,
+        b.invStd,
+        f64At(at.params, o.gamma),
+        rows,
+        units,
+        f64At(at.grads, o.gamma),
+        f64At(at.grads, o.beta),
+        at.unitSums[0],
+      );
     }
-    if (o.bias >= 0) {
-      for (let i = 0; i < rows; i++) {
-        const row = i * units;
-        for (let u = 0; u < units; u++) grads[o.bias + u] += g[row + u];
-      }
-    }
-    const input = k === 0 ? pass.input : layerOutput(pass, k - 1);
-    const inputs = l.inputs;
-    // dW (units × inputs) = gᵀ · input, as (gᵀ) · (inputᵀ)ᵀ on the kernel.
-    const gT = transposeInto(g, rows, units, pass.transposeGrad);
-    const inT = transposeInto(input, rows, inputs, pass.transposeIn);
-    multiplyABt(gT, units, inT, inputs, rows, grads.subarray(o.weight, o.weight + units * inputs));
-    if (k > 0) {
-      // d(input) (rows × inputs) = g · W = g · (Wᵀ)ᵀ.
-      const W = net.params.subarray(o.weight, o.weight + units * inputs);
-      const WT = transposeInto(W, units, inputs, pass.transposeW);
-      const dInput = (useA ? pass.scratchA : pass.scratchB).subarray(0, rows * inputs);
-      useA = !useA;
-      multiplyABt(g, rows, WT, inputs, units, dInput);
+    if (o.bias >= 0) k.nnColumnSums(g, rows, units, f64At(at.grads, o.bias));
+    const input = j === 0 ? at.input : layerOutputAt(pass, j - 1);
+    // dW (units × inputs) = gᵀ · input.
+    k.nnMatMul(g, 1, units, units, rows, input, l.inputs, 0, f64At(at.grads, o.weight));
+    if (j > 0) {
+      // d(input) (rows × inputs) = g · W.
+      const dInput = at.scratch[next];
+      next = 1 - next;
+      k.nnMatMul(g, units, 1, rows, units, f64At(at.params, o.weight), l.inputs, 0, dInput);
       g = dInput;
     }
   }
-  return grads;
-}
-
-/** Writes the transpose of A (rows × cols) into `out` and returns the filled view. */
-function transposeInto(A: Float64Array, rows: number, cols: number, out: F64): F64 {
-  for (let i = 0; i < rows; i++) {
-    const row = i * cols;
-    for (let j = 0; j < cols; j++) out[j * rows + i] = A[row + j];
-  }
-  return out.subarray(0, rows * cols);
+  return pass.grads;
 }

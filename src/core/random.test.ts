@@ -64,3 +64,27 @@ test("normal draws have mean 0 and variance 1", () => {
   assert.ok(Math.abs(s / n) < 0.02);
   assert.ok(Math.abs(s2 / n - 1) < 0.02);
 });
+
+test("fillUint32 continues the same stream as uint32", () => {
+  const a = new Random(77);
+  const b = new Random(77);
+  a.uint32();
+  b.uint32();
+  const bulk = a.fillUint32(new Uint32Array(9));
+  assert.deepEqual(
+    Array.from(bulk),
+    Array.from({ length: 9 }, () => b.uint32()),
+  );
+  assert.equal(a.uint32(), b.uint32());
+});
+
+test("fillNormal continues the same stream as normal, spare value included", () => {
+  const a = new Random(78);
+  const b = new Random(78);
+  a.normal();
+  b.normal();
+  const bulk = a.fillNormal(new Float64Array(8), 1, 6);
+  assert.deepEqual(Array.from(bulk), [0, ...Array.from({ length: 5 }, () => b.normal()), 0, 0]);
+  assert.equal(a.normal(), b.normal());
+  assert.equal(a.uint32(), b.uint32());
+});

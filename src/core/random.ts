@@ -43,6 +43,33 @@ export class Random {
     return result;
   }
 
+  /**
+   * Fills out[0, count) with the next `count` values of uint32(), in order (the same stream),
+   * with the state kept in locals: several times faster than one call per value on long runs
+   * (dropout masks draw thousands per training step).
+   */
+  fillUint32(out: Uint32Array, count = out.length): Uint32Array {
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    for (let i = 0; i < count; i++) {
+      out[i] = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+    return out;
+  }
+
   /** A uniform double in [0, 1) with 53 random bits. */
   float(): number {
     const hi = this.uint32() >>> 5; // 27 bits
@@ -82,6 +109,58 @@ export class Random {
     const f = Math.sqrt((-2 * Math.log(s)) / s);
     this.spareNormal = v * f;
     return u * f;
+  }
+
+  /**
+   * Fills out[from, to) with the next normal() draws, in order (the same stream, spare value
+   * included). For long runs, such as DIF's random network weights, it avoids a method call per
+   * value.
+   */
+  fillNormal(out: Float64Array, from = 0, to = out.length): Float64Array {
+    let i = from;
+    if (i < to && this.spareNormal !== undefined) {
+      out[i++] = this.spareNormal;
+      this.spareNormal = undefined;
+    }
+    // uint32() and float() written out over local copies of the state, which V8 keeps in
+    // registers; the arithmetic is theirs and normal()'s, so the values are the same.
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    const uv = new Float64Array(2);
+    for (; i < to; i += 2) {
+      let u: number, v: number, sq: number;
+      do {
+        for (let c = 0; c < 2; c++) {
+          let hi = 0;
+          for (let half = 0; half < 2; half++) {
+            const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+            const t = s1 << 9;
+            s2 ^= s0;
+            s3 ^= s1;
+            s1 ^= s2;
+            s0 ^= s3;
+            s2 ^= t;
+            s3 = rotl(s3, 11);
+            if (half === 0) hi = result >>> 5;
+            else uv[c] = 2 * ((hi * 67108864 + (result >>> 6)) / 9007199254740992) - 1;
+          }
+        }
+        u = uv[0];
+        v = uv[1];
+        sq = u * u + v * v;
+      } while (sq >= 1 || sq === 0);
+      const f = Math.sqrt((-2 * Math.log(sq)) / sq);
+      out[i] = u * f;
+      if (i + 1 < to) out[i + 1] = v * f;
+      else this.spareNormal = v * f;
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+    return out;
   }
 
   /** Shuffles `values` in place (Fisher–Yates) and returns it. */

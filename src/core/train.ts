@@ -7,7 +7,15 @@
  * `weight_decay` added to the gradient as an L2 term (torch.optim.Adam, not AdamW); a
  * DataLoader with `shuffle=True` draws a new permutation each epoch.
  */
-import { backward, forwardTrain, predictNetwork, trainingPass, type Network } from "./nn.js";
+import {
+  backwardStep,
+  forwardStep,
+  predictNetwork,
+  trainingPass,
+  type Network,
+  type TrainingPass,
+} from "./nn.js";
+import { Arena, type NnKernels } from "./nn-engine.js";
 import { ParamError } from "./errors.js";
 import { Random } from "./random.js";
 
@@ -140,6 +148,11 @@ export interface TrainReport {
 /**
  * Trains `net` in place to map rows of X (n × inputs) to rows of Y (n × outputs). Each epoch
  * shuffles the rows with the seeded generator, so one seed gives one result.
+ *
+ * The data, the optimiser state and the training pass live in one kernel instance's memory for
+ * the whole run (core/nn-engine.ts): a step gathers its batch, runs forward, loss, backward and
+ * Adam as kernel calls, and nothing is allocated or copied per step. `net` gets the trained
+ * parameters at the end.
  */
 export function trainNetwork(
   net: Network,
@@ -159,14 +172,27 @@ export function trainNetwork(
   const hasBatchNorm = net.layers.some((l) => l.batchNorm);
   // A training set smaller than one batch is one batch (torch with drop_last would not train).
   const batchSize = Math.min(o.batchSize, n);
-  const pass = trainingPass(net, batchSize);
-  const order = new Int32Array(n);
+  // An autoencoder's targets are its inputs: one copy serves both.
+  const sameTargets = Y === X;
+  const arena = new Arena();
+  const at = {
+    X: arena.takeF64(n * inputs),
+    Y: sameTargets ? 0 : arena.takeF64(n * outputs),
+    weights: o.rowWeights === undefined ? 0 : arena.takeF64(n),
+    order: arena.take(n * 4),
+    batchY: sameTargets ? 0 : arena.takeF64(batchSize * outputs),
+    batchW: o.rowWeights === undefined ? 0 : arena.takeF64(batchSize * outputs),
+    m: arena.takeF64(net.params.length),
+    v: arena.takeF64(net.params.length),
+  };
+  const pass = trainingPass(net, batchSize, arena);
+  const k = arena.k;
+  arena.f64(at.X, n * inputs).set(X.subarray(0, n * inputs));
+  if (!sameTargets) arena.f64(at.Y, n * outputs).set(Y.subarray(0, n * outputs));
+  const order = arena.i32(at.order, n);
   for (let i = 0; i < n; i++) order[i] = i;
-  const bx = new Float64Array(batchSize * inputs);
-  const by = new Float64Array(batchSize * outputs);
-  const bw = o.rowWeights === undefined ? undefined : new Float64Array(batchSize * outputs);
-  const grad = new Float64Array(batchSize * outputs);
-  const adam = adamState(net.params.length);
+  const batchW = at.batchW === 0 ? undefined : arena.f64(at.batchW, batchSize * outputs);
+  const adam = { step: 0 };
   const losses: number[] = [];
   const validationLosses: number[] = [];
   let best = Infinity;
@@ -175,6 +201,7 @@ export function trainNetwork(
   let bestBuffers: Float64Array | undefined;
   const fullBatches = Math.floor(n / batchSize);
   const batches = o.dropLast ? fullBatches : Math.ceil(n / batchSize);
+  const trained: Network = { layers: net.layers, params: pass.params, buffers: pass.buffers };
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     rng.shuffle(order);
     let lossSum = 0;
@@ -184,27 +211,28 @@ export function trainNetwork(
       const rows = Math.min(batchSize, n - start);
       // Batch norm cannot normalise a single row (torch refuses it).
       if (hasBatchNorm && rows < 2) continue;
-      for (let r = 0; r < rows; r++) {
-        const i = order[start + r];
-        // Plain loops: a subarray per row would allocate two objects per row per epoch.
-        for (let j = 0; j < inputs; j++) bx[r * inputs + j] = X[i * inputs + j];
-        for (let j = 0; j < outputs; j++) by[r * outputs + j] = Y[i * outputs + j];
-        if (bw !== undefined && o.rowWeights !== undefined)
-          bw.fill(o.rowWeights[i], r * outputs, (r + 1) * outputs);
+      k.nnGather(at.X, inputs, at.order, start, rows, pass.at.input);
+      const targets = sameTargets ? pass.at.input : at.batchY;
+      if (!sameTargets) k.nnGather(at.Y, outputs, at.order, start, rows, at.batchY);
+      if (batchW !== undefined && o.rowWeights !== undefined) {
+        for (let r = 0; r < rows; r++)
+          batchW.fill(o.rowWeights[order[start + r]], r * outputs, (r + 1) * outputs);
       }
-      const out = forwardTrain(pass, bx, rows, rng);
+      const out = forwardStep(pass, rows, rng, true);
       const length = rows * outputs;
       const loss =
-        o.loss === "mse" ? mseLoss(out, by, length, grad) : bceLoss(out, by, length, grad, bw);
+        o.loss === "mse"
+          ? k.nnMse(out, targets, length, pass.at.outputGrad)
+          : k.nnBce(out, targets, at.batchW, length, pass.at.outputGrad);
       lossSum += loss;
       counted++;
-      backward(pass, grad, o.loss === "bce");
-      adamStep(net.params, pass.grads, adam, o.adam);
+      backwardStep(pass, o.loss === "bce");
+      adamKernelStep(k, pass, at.m, at.v, adam, o.adam);
     }
     losses.push(counted > 0 ? lossSum / counted : NaN);
     if (o.validation !== undefined && o.validation.rows > 0) {
       const v = o.validation;
-      const pred = predictNetwork(net, v.X, v.rows);
+      const pred = predictNetwork(trained, v.X, v.rows);
       const loss =
         o.loss === "mse"
           ? mseLoss(pred, v.Y, v.rows * outputs)
@@ -213,14 +241,39 @@ export function trainNetwork(
       if (loss < best) {
         best = loss;
         bestEpoch = epoch;
-        bestParams = net.params.slice();
-        bestBuffers = net.buffers.slice();
+        bestParams = pass.params.slice();
+        bestBuffers = pass.buffers.slice();
       } else if (o.patience !== undefined && epoch - bestEpoch >= o.patience) break;
     } else bestEpoch = epoch;
   }
-  if (bestParams !== undefined && bestBuffers !== undefined) {
-    net.params.set(bestParams);
-    net.buffers.set(bestBuffers);
-  }
+  net.params.set(bestParams ?? pass.params);
+  net.buffers.set(bestBuffers ?? pass.buffers);
   return { losses, validationLosses, bestEpoch };
+}
+
+/** adamStep on the kernel, over the pass's parameters and gradient. */
+function adamKernelStep(
+  k: NnKernels,
+  pass: TrainingPass,
+  mAt: number,
+  vAt: number,
+  s: { step: number },
+  o: AdamOptions,
+): void {
+  s.step++;
+  const c1 = 1 - Math.pow(o.beta1, s.step);
+  const c2 = 1 - Math.pow(o.beta2, s.step);
+  k.nnAdam(
+    pass.at.params,
+    pass.at.grads,
+    mAt,
+    vAt,
+    pass.params.length,
+    o.lr / c1,
+    o.beta1,
+    o.beta2,
+    o.eps,
+    o.weightDecay,
+    Math.sqrt(c2),
+  );
 }

@@ -142,8 +142,11 @@ const CHUNK_DOUBLES = 8 * 1024 * 1024;
 let kernels: KernelExports | undefined;
 let heapStart = 0;
 
-function load(): KernelExports {
-  if (kernels === undefined) {
+let compiled: object | undefined;
+
+/** The compiled kernel module (compiled once per process). */
+function kernelModule(): object {
+  if (compiled === undefined) {
     let bytes: Buffer;
     try {
       bytes = readFileSync(WASM_FILE);
@@ -155,14 +158,29 @@ function load(): KernelExports {
     // the baseline code (2x slower, measured on the neighbour search). Compiling this small module
     // with the optimising compiler up front avoids that.
     setFlagsFromString("--no-liftoff");
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
-      env: {
-        abort: () => {
-          throw new Error("wasm kernel aborted");
-        },
+    compiled = new WebAssembly.Module(bytes);
+  }
+  return compiled;
+}
+
+/**
+ * A new instance of the kernels with a memory of its own, for callers that keep state in kernel
+ * memory across many calls (the network engine, core/nn-engine.ts): the shared instance below
+ * lays out its memory afresh on every call.
+ */
+export function newKernelInstance(): unknown {
+  return new WebAssembly.Instance(kernelModule(), {
+    env: {
+      abort: () => {
+        throw new Error("wasm kernel aborted");
       },
-    });
-    kernels = instance.exports as unknown as KernelExports;
+    },
+  }).exports;
+}
+
+function load(): KernelExports {
+  if (kernels === undefined) {
+    kernels = newKernelInstance() as KernelExports;
     heapStart = kernels.memory.buffer.byteLength;
   }
   return kernels;

@@ -18,6 +18,7 @@
 import { z } from "zod";
 import { baseParams, defineDetector, f64, i32 } from "./contract.js";
 import { activations, initNetwork, predictNetwork, type LayerSpec } from "../core/nn.js";
+import { tanhInPlace } from "../core/nn-engine.js";
 import { Random } from "../core/random.js";
 import { matrix, type Matrix } from "../core/matrix.js";
 import { growForest, iforestParams, type ForestState } from "./iforest.js";
@@ -27,7 +28,9 @@ export const difParams = baseParams.extend({
     .int()
     .min(1)
     .default(1000)
-    .describe("Rows mapped through a representation network at a time (memory only)."),
+    .describe(
+      "PyOD's rows per representation batch; it bounds memory only, and the engine uses its own blocks (same results).",
+    ),
   representationDim: z.int().min(1).default(20).describe("Width of each learned representation."),
   hiddenNeurons: z
     .array(z.int().min(1))
@@ -115,15 +118,16 @@ export const dif = defineDetector({
     const layers = networkLayers(X.cols, p);
     const rng = new Random(p.seed);
     const dim = p.representationDim;
-    const nets: Float64Array[] = [];
+    let netParams = new Float64Array(0);
     const repMean = new Float64Array(p.nEnsemble * dim);
     const repScale = new Float64Array(p.nEnsemble * dim);
     const forests: ForestState[] = [];
     const trainingScores = new Float64Array(X.rows);
     for (let m = 0; m < p.nEnsemble; m++) {
       const net = initNetwork(layers, "normal", rng.fork());
-      nets.push(net.params);
-      const rep = represent(net.params, layers, scaled, X.rows, p.batchSize);
+      if (m === 0) netParams = new Float64Array(p.nEnsemble * net.params.length);
+      netParams.set(net.params, m * net.params.length);
+      const rep = represent(net.params, layers, scaled, X.rows);
       const { mean, scale } = columnMoments(rep, X.rows, dim);
       repMean.set(mean, m * dim);
       repScale.set(scale, m * dim);
@@ -146,7 +150,7 @@ export const dif = defineDetector({
     const state: DifState = {
       featureMin,
       featureScale,
-      netParams: concat(nets),
+      netParams,
       repMean,
       repScale,
       ...joinForests(forests),
@@ -173,7 +177,7 @@ function scoreMembers(state: DifState, X: Matrix, p: DifParams, batchMoments: bo
   const out = new Float64Array(X.rows);
   for (let m = 0; m < p.nEnsemble; m++) {
     const params = state.netParams.subarray(m * perNet, (m + 1) * perNet);
-    const rep = represent(params, layers, scaled, X.rows, p.batchSize);
+    const rep = represent(params, layers, scaled, X.rows);
     const moments = batchMoments
       ? columnMoments(rep, X.rows, dim)
       : {
@@ -187,23 +191,12 @@ function scoreMembers(state: DifState, X: Matrix, p: DifParams, batchMoments: bo
   return out;
 }
 
-/** The network's outputs for every row, mapped `batchSize` rows at a time. */
-function represent(
-  params: Float64Array,
-  layers: LayerSpec[],
-  X: Float64Array,
-  n: number,
-  batchSize: number,
-): Float64Array {
-  const d = layers[0].inputs;
-  const dim = layers[layers.length - 1].units;
-  const net = { layers, params, buffers: new Float64Array(0) };
-  const out = new Float64Array(n * dim);
-  for (let start = 0; start < n; start += batchSize) {
-    const rows = Math.min(batchSize, n - start);
-    out.set(predictNetwork(net, X.subarray(start * d, (start + rows) * d), rows), start * dim);
-  }
-  return out;
+/**
+ * The network's outputs for every row. Rows are independent, so the engine's own blocking
+ * replaces PyOD's batches of `batchSize` (which bound memory only) with the same results.
+ */
+function represent(params: Float64Array, layers: LayerSpec[], X: Float64Array, n: number) {
+  return predictNetwork({ layers, params, buffers: new Float64Array(0) }, X, n);
 }
 
 /** Column mean and population standard deviation (1 where it is 0, as scikit-learn). */
@@ -225,12 +218,13 @@ function columnMoments(R: Float64Array, n: number, dim: number) {
   return { mean, scale };
 }
 
-/** In place: tanh((r − mean)/scale). */
+/** In place: tanh((r − mean)/scale), tanh on the engine's SIMD kernel. */
 function squash(R: Float64Array, mean: Float64Array, scale: Float64Array, dim: number): void {
   for (let k = 0; k < R.length; k++) {
     const j = k % dim;
-    R[k] = Math.tanh((R[k] - mean[j]) / scale[j]);
+    R[k] = (R[k] - mean[j]) / scale[j];
   }
+  tanhInPlace(R);
 }
 
 /**
@@ -298,16 +292,6 @@ function applyMinMax(X: Matrix, lo: Float64Array, scale: Float64Array): Float64A
   const out = new Float64Array(n * d);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < d; j++) out[i * d + j] = (data[i * d + j] - lo[j]) * scale[j];
-  }
-  return out;
-}
-
-function concat(parts: readonly Float64Array[]): Float64Array {
-  const out = new Float64Array(parts.reduce((s, a) => s + a.length, 0));
-  let at = 0;
-  for (const a of parts) {
-    out.set(a, at);
-    at += a.length;
   }
   return out;
 }
