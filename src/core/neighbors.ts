@@ -2,7 +2,10 @@
  * Exact k-nearest-neighbour queries under the Euclidean distance.
  *
  * Low dimensions (≤ 16 features) use a KD-tree built on median splits of the widest feature,
- * with bounding boxes for pruning; higher dimensions use blocked brute force, where the squared
+ * with bounding boxes for pruning: boxes and leaf rows are rejected in single precision (a
+ * scaled copy, four values per instruction) against a bound that allows for its rounding, and
+ * the rows that pass are measured exactly in double precision; higher dimensions use blocked
+ * brute force, where the squared
  * distances of a block of queries to a block of reference rows are estimated from one
  * single-precision matrix product (‖q‖² + ‖r‖² − 2 q·r on centred values) and every row that
  * could be among the k nearest, allowing for the estimate's bounded error, is then measured

@@ -2,7 +2,7 @@
  * The WebAssembly SIMD kernels of `assembly/kernels.ts` (compiled to dist/kernels.wasm by
  * `npm run build`), behind plain typed-array functions. Matrix products copy their inputs into
  * the module's memory in bounded row chunks. Neighbour searches copy the whole reference set in
- * (n·d·8 bytes for the tree, plus n·d·4 for brute force's single-precision rows), so a
+ * (n·d·8 bytes, plus about n·d·4 for the single-precision copy both searches filter on), so a
  * WebAssembly memory's 4 GiB bounds the reference set a search can take (about 50M rows × 10
  * features); queries go in chunks. Memory above 256 MiB is released after each call.
  */
