@@ -160,39 +160,6 @@ function squaredDistance(x: usize, y: usize, d: i32): f64 {
   return r;
 }
 
-// Scratch for squaredDistance4's four results.
-const FOUR = memory.data(32, 16);
-
-// squaredDistance of the four consecutive rows at p (rowBytes apart) to q, written to out[0..4).
-// @ts-ignore: decorator
-@inline
-function squaredDistance4(p: usize, rowBytes: usize, q: usize, d: i32, out: usize): void {
-  let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
-  const p1 = p + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
-  const even = <usize>(d & ~1) << 3;
-  for (let o: usize = 0; o < even; o += 16) {
-    const x = v128.load(q + o);
-    const e0 = f64x2.sub(v128.load(p + o), x);
-    const e1 = f64x2.sub(v128.load(p1 + o), x);
-    const e2 = f64x2.sub(v128.load(p2 + o), x);
-    const e3 = f64x2.sub(v128.load(p3 + o), x);
-    s0 = f64x2.add(s0, f64x2.mul(e0, e0));
-    s1 = f64x2.add(s1, f64x2.mul(e1, e1));
-    s2 = f64x2.add(s2, f64x2.mul(e2, e2));
-    s3 = f64x2.add(s3, f64x2.mul(e3, e3));
-  }
-  let r0 = hsum(s0), r1 = hsum(s1), r2 = hsum(s2), r3 = hsum(s3);
-  if (d & 1) {
-    const x = load<f64>(q + even);
-    const e0 = load<f64>(p + even) - x;
-    const e1 = load<f64>(p1 + even) - x;
-    const e2 = load<f64>(p2 + even) - x;
-    const e3 = load<f64>(p3 + even) - x;
-    r0 += e0 * e0; r1 += e1 * e1; r2 += e2 * e2; r3 += e3 * e3;
-  }
-  store<f64>(out, r0); store<f64>(out, r1, 8); store<f64>(out, r2, 16); store<f64>(out, r3, 24);
-}
-
 // Inserts (d2, index) into a full-or-filling sorted top-k list of `size` entries; returns the new size.
 function offer(topD: usize, topI: usize, k: i32, size: i32, d2: f64, index: i32): i32 {
   if (size == k) {
@@ -213,78 +180,99 @@ function offer(topD: usize, topI: usize, k: i32, size: i32, d2: f64, index: i32)
   return grown;
 }
 
-// Squared distance from the query at q to the box [lower, upper] (d features each).
-// @ts-ignore: decorator
-@inline
-function boxDistance(q: usize, lower: usize, upper: usize, d: i32): f64 {
-  let s = f64x2.splat(0);
-  const zero = f64x2.splat(0);
-  const even = <usize>(d & ~1) << 3;
-  for (let o: usize = 0; o < even; o += 16) {
-    const v = v128.load(q + o);
-    const e = f64x2.max(f64x2.max(f64x2.sub(v128.load(lower + o), v), f64x2.sub(v, v128.load(upper + o))), zero);
-    s = f64x2.add(s, f64x2.mul(e, e));
-  }
-  let r = hsum(s);
-  if (d & 1) {
-    const v = load<f64>(q + even);
-    const lo = load<f64>(lower + even);
-    const hi = load<f64>(upper + even);
-    const e = v < lo ? lo - v : v > hi ? v - hi : 0;
-    r += e * e;
-  }
-  return r;
-}
-
 // KD-tree search. The tree's rows are `points` (n × d, in tree order) with original indices
 // `rowIndex`; node i covers tree rows [nodeStart[i], nodeEnd[i]), its children are nodeLeft[i]
-// and nodeLeft[i] + 1 (−1 for a leaf), its bounding box lower/upper (nodes × d). Queries are m
-// rows at `queries`; `selfFirst` ≥ 0 means query i is tree row selfFirst + i and excludes itself.
-// Writes distances (not squared) and original indices, query-major, k per query. `stack` needs
-// 12 bytes per tree level (64 levels are plenty).
+// and nodeLeft[i] + 1 (−1 for a leaf), split at splitValue[i] on feature splitDim[i].
+//
+// Most of a search is spent rejecting boxes and rows that are too far, so that is done in single
+// precision, four lanes per instruction, on a copy of the rows moved by `centre` and scaled by
+// `scale` (a power of two, so the largest value is about 1: no overflow, and underflow only far
+// below the values): bounding boxes at `boxes` (per node dPad lower bounds, then dPad upper, the
+// features padded to a multiple of 4 with zeros) and each leaf's rows feature-major at
+// leafPoints + leafOffset[i] floats (feature j of its r-th row at [j·padded + r], padded = row
+// count rounded up to 4, the padding +∞). A row or box is rejected only when its single-precision
+// distance exceeds `threshold` of the current k-th distance, an upper bound on the
+// single-precision distance of any row that could still be among the k nearest, allowing for
+// the rounding of the rows, the query and the arithmetic (see `threshold`). Rows that pass are
+// measured exactly in double precision on `points`, as squaredDistance always has, so results
+// are exact and the same as brute force's.
+//
+// Queries are m rows at `queries`; `selfFirst` ≥ 0 means query i is tree row selfFirst + i and
+// excludes itself. `radius` bounds the norm of every scaled row. Writes distances (not squared)
+// and original indices, query-major, k per query. Scratch: `stack` 12 bytes per tree level (64
+// levels are plenty); `query32` 4·dPad bytes; `splat` 16·d bytes.
 export function kdTreeSearch(
   points: usize, rowIndex: usize, nodeStart: usize, nodeEnd: usize, nodeLeft: usize,
-  lower: usize, upper: usize, splitDim: usize, splitValue: usize, d: i32, queries: usize,
-  m: i32, selfFirst: i32, k: i32, outD: usize, outI: usize, topD: usize, topI: usize,
-  stackNode: usize, stackBound: usize,
+  splitDim: usize, splitValue: usize, boxes: usize, leafPoints: usize, leafOffset: usize,
+  centre: usize, scale: f64, radius: f64, d: i32, dPad: i32, queries: usize, m: i32,
+  selfFirst: i32, k: i32, outD: usize, outI: usize, topD: usize, topI: usize,
+  stackNode: usize, stackBound: usize, query32: usize, splat: usize,
 ): void {
   const rowBytes = <usize>d << 3;
+  const boxBytes = <usize>dPad << 3;
+  const padBytes = <usize>dPad << 2;
+  // Relative error of a single-precision squared distance of d terms (one rounding for each
+  // difference, square and addition: under (d + 2)·2⁻²⁴, doubled for margin), and the absolute
+  // error subnormal values may add (a few 2⁻¹⁴⁹ per operation; 2⁻¹²⁶ per term is ample).
+  const relative = <f64>(d + 2) * TWO_M23;
+  const absolute = <f64>(d + 2) * TWO_M126;
   for (let qi = 0; qi < m; qi++) {
     const q = queries + <usize>qi * rowBytes;
+    // The query moved and scaled as the rows were, rounded to single precision, and its norm.
+    let norm: f64 = 0;
+    for (let j = 0; j < dPad; j++) {
+      let v: f64 = 0;
+      if (j < d) {
+        v = (load<f64>(q + (<usize>j << 3)) - load<f64>(centre + (<usize>j << 3))) * scale;
+        norm += v * v;
+        v128.store(splat + (<usize>j << 4), f32x4.splat(<f32>v));
+      }
+      store<f32>(query32 + (<usize>j << 2), <f32>v);
+    }
+    // Rounding to single precision moves the scaled query and each row by at most 2⁻²⁴ of their
+    // norms (plus 2⁻¹⁴⁹ per subnormal feature; 2⁻²³ allows for the double-precision scaling
+    // before), so their single-precision distance is within `shift` of the exact one.
+    const shift = (Math.sqrt(norm) * (1 + TWO_M40) + radius) * TWO_M23 + <f64>d * TWO_M149;
     const self = selfFirst >= 0 ? selfFirst + qi : -1;
     let size = 0;
     let worst = Infinity;
-    let sp = 0;
+    let limit = f32(Infinity);
     store<i32>(stackNode, 0);
-    store<f64>(stackBound, 0);
-    sp = 1;
+    store<f32>(stackBound, 0);
+    let sp = 1;
     while (sp > 0) {
       sp--;
       const node = load<i32>(stackNode + (<usize>sp << 2));
-      if (load<f64>(stackBound + (<usize>sp << 3)) > worst) continue;
-      const bound = boxDistance(q, lower + <usize>node * rowBytes, upper + <usize>node * rowBytes, d);
-      if (bound > worst) continue;
+      if (load<f32>(stackBound + (<usize>sp << 2)) > limit) continue;
+      const box = boxes + <usize>node * boxBytes;
+      const bound = boxDistance32(query32, box, box + padBytes, dPad);
+      if (bound > limit) continue;
       const left = load<i32>(nodeLeft + (<usize>node << 2));
       if (left < 0) {
-        const end = load<i32>(nodeEnd + (<usize>node << 2));
-        let i = load<i32>(nodeStart + (<usize>node << 2));
-        // Four rows at a time: four independent sums keep the SIMD units busy instead of
-        // waiting on one chain of additions. Each sum is formed exactly as squaredDistance does.
-        for (; i + 4 <= end; i += 4) {
-          squaredDistance4(points + <usize>i * rowBytes, rowBytes, q, d, FOUR);
+        const first = load<i32>(nodeStart + (<usize>node << 2));
+        const count = load<i32>(nodeEnd + (<usize>node << 2)) - first;
+        const leaf = leafPoints + (<usize>load<i32>(leafOffset + (<usize>node << 2)) << 2);
+        const columnBytes = <usize>((count + 3) & ~3) << 2;
+        let limit4 = f32x4.splat(limit);
+        for (let r = 0; r < count; r += 4) {
+          const sums = leafDistances4(leaf + (<usize>r << 2), columnBytes, splat, d);
+          // Most blocks of four are all too far: one test rejects them. (A NaN is never "too
+          // far": it is measured exactly, as brute force does.)
+          if (i32x4.all_true(f32x4.gt(sums, limit4))) continue;
+          v128.store(FOUR, sums);
           for (let c = 0; c < 4; c++) {
-            const d2 = load<f64>(FOUR + (<usize>c << 3));
-            if (d2 > worst || i + c == self) continue;
-            size = offer(topD, topI, k, size, d2, load<i32>(rowIndex + (<usize>(i + c) << 2)));
-            if (size == k) worst = load<f64>(topD + (<usize>(k - 1) << 3));
+            if (load<f32>(FOUR + (<usize>c << 2)) > limit || r + c >= count) continue;
+            const i = first + r + c;
+            if (i == self) continue;
+            const d2 = squaredDistance(points + <usize>i * rowBytes, q, d);
+            if (d2 > worst) continue;
+            size = offer(topD, topI, k, size, d2, load<i32>(rowIndex + (<usize>i << 2)));
+            if (size == k) {
+              worst = load<f64>(topD + (<usize>(k - 1) << 3));
+              limit = threshold(worst, scale, shift, relative, absolute);
+              limit4 = f32x4.splat(limit);
+            }
           }
-        }
-        for (; i < end; i++) {
-          if (i == self) continue;
-          const d2 = squaredDistance(points + <usize>i * rowBytes, q, d);
-          if (d2 > worst) continue;
-          size = offer(topD, topI, k, size, d2, load<i32>(rowIndex + (<usize>i << 2)));
-          if (size == k) worst = load<f64>(topD + (<usize>(k - 1) << 3));
         }
         continue;
       }
@@ -294,14 +282,76 @@ export function kdTreeSearch(
       // split goes on top, so it is searched first.
       const goRight = load<f64>(q + (<usize>load<i32>(splitDim + (<usize>node << 2)) << 3)) > load<f64>(splitValue + (<usize>node << 3));
       store<i32>(stackNode + (<usize>sp << 2), goRight ? left : left + 1);
-      store<f64>(stackBound + (<usize>sp << 3), bound);
+      store<f32>(stackBound + (<usize>sp << 2), bound);
       sp++;
       store<i32>(stackNode + (<usize>sp << 2), goRight ? left + 1 : left);
-      store<f64>(stackBound + (<usize>sp << 3), bound);
+      store<f32>(stackBound + (<usize>sp << 2), bound);
       sp++;
     }
     writeNeighbours(topD, topI, k, outD + (<usize>qi * <usize>k << 3), outI + (<usize>qi * <usize>k << 2));
   }
+}
+
+const TWO_M23: f64 = 1.1920928955078125e-7;
+const TWO_M40: f64 = 9.094947017729282e-13;
+const TWO_M126: f64 = 1.1754943508222875e-38;
+const TWO_M149: f64 = 1.401298464324817e-45;
+
+// The largest single-precision distance a row within `worst` (squared, exact, unscaled) of the
+// query can have: its scaled distance √worst·scale is moved at most `shift` by rounding rows and
+// query, and the single-precision sum at most `relative` of itself plus `absolute`. The margin
+// (1 + 2⁻⁴⁰) covers this function's own roundings; the result is rounded up to single precision.
+function threshold(worst: f64, scale: f64, shift: f64, relative: f64, absolute: f64): f32 {
+  const reach = Math.sqrt(worst) * scale * (1 + TWO_M40) + shift;
+  const t = (reach * reach * (1 + relative) + absolute) * (1 + TWO_M40);
+  let t32 = <f32>t;
+  if (<f64>t32 < t) t32 = reinterpret<f32>(reinterpret<i32>(t32) + 1);
+  return t32;
+}
+
+// Single-precision squared distance from the query (q, dPad features) to the box [lower, upper]:
+// four features per instruction. pmax, not max: WebAssembly's max must order NaNs and signed
+// zeros, which x86 does in eight instructions instead of one (pmax keeps its first operand on
+// NaN, so a NaN query prunes nothing).
+// @ts-ignore: decorator
+@inline
+function boxDistance32(q: usize, lower: usize, upper: usize, dPad: i32): f32 {
+  let s = f32x4.splat(0);
+  const zero = f32x4.splat(0);
+  const bytes = <usize>dPad << 2;
+  for (let o: usize = 0; o < bytes; o += 16) {
+    const v = v128.load(q + o);
+    const e = f32x4.pmax(f32x4.pmax(f32x4.sub(v128.load(lower + o), v), f32x4.sub(v, v128.load(upper + o))), zero);
+    s = f32x4.add(s, f32x4.mul(e, e));
+  }
+  return hsum4(s);
+}
+
+// Scratch for a block's four single-precision distances.
+const FOUR = memory.data(16, 16);
+
+// Single-precision squared distances from the query (features splatted at `splat`) to four rows
+// of a feature-major leaf block at p (feature j's four values at p + j·columnBytes): one
+// instruction per feature for all four, even and odd features summed apart to halve the chain
+// of dependent additions.
+// @ts-ignore: decorator
+@inline
+function leafDistances4(p: usize, columnBytes: usize, splat: usize, d: i32): v128 {
+  let even = f32x4.splat(0), odd = f32x4.splat(0);
+  let j = 0;
+  let col = p;
+  for (; j + 2 <= d; j += 2) {
+    const e0 = f32x4.sub(v128.load(col), v128.load(splat + (<usize>j << 4)));
+    const e1 = f32x4.sub(v128.load(col + columnBytes), v128.load(splat + (<usize>j << 4), 16));
+    even = f32x4.add(even, f32x4.mul(e0, e0));
+    odd = f32x4.add(odd, f32x4.mul(e1, e1));
+    col += columnBytes << 1;
+  }
+  if (d & 1) {
+    const e = f32x4.sub(v128.load(col), v128.load(splat + (<usize>j << 4)));
+    even = f32x4.add(even, f32x4.mul(e, e));
+  }
+  return f32x4.add(even, odd);
 }
 
 function writeNeighbours(topD: usize, topI: usize, k: i32, outD: usize, outI: usize): void {

@@ -173,3 +173,40 @@ test("brute force stays exact on very large and very small values (single-precis
     assertSameNeighbours(kNearest(R, 5, Q), naive(R, 5, Q), 5, 30);
   }
 });
+
+test("KD-tree stays exact on very large, very small and offset values (single-precision filter)", () => {
+  // The tree rejects rows in single precision on scaled values; these would overflow, underflow
+  // or lose every digit there if the scaling or the error allowance were wrong.
+  const rng = new Random(13);
+  const d = 5;
+  const rows = 700;
+  for (const [scale, offset] of [
+    [1e150, 0],
+    [1e25, 0],
+    [1e-25, 0],
+    [1e-150, 0],
+    [1, 1.7e9], // epoch seconds: a large offset, small differences
+    [1e-3, 1],
+    // Odd rows on the other side: two tight clusters far apart, their rows a few single-precision
+    // steps apart once scaled (without the error allowance, thousands of neighbours are lost).
+    [1e-2, -1e6 / 3],
+  ]) {
+    const R = matrix(
+      rows,
+      d,
+      Float64Array.from(
+        { length: rows * d },
+        (_, i) =>
+          (offset < 0 && Math.floor(i / d) % 2 === 1 ? -offset : offset) +
+          scale * (1 + (i % d)) * rng.normal(),
+      ),
+    );
+    assertSameNeighbours(kNearest(R, 6), naive(R, 6), 6, R.rows);
+    const Q = matrix(
+      40,
+      d,
+      R.data.slice(0, 40 * d).map((v) => v + scale * 0.25),
+    );
+    assertSameNeighbours(kNearest(R, 6, Q), naive(R, 6, Q), 6, 40);
+  }
+});

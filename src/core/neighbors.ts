@@ -2,7 +2,10 @@
  * Exact k-nearest-neighbour queries under the Euclidean distance.
  *
  * Low dimensions (≤ 16 features) use a KD-tree built on median splits of the widest feature,
- * with bounding boxes for pruning; higher dimensions use blocked brute force, where the squared
+ * with bounding boxes for pruning: boxes and leaf rows are rejected in single precision (a
+ * scaled copy, four values per instruction) against a bound that allows for its rounding, and
+ * the rows that pass are measured exactly in double precision; higher dimensions use blocked
+ * brute force, where the squared
  * distances of a block of queries to a block of reference rows are estimated from one
  * single-precision matrix product (‖q‖² + ‖r‖² − 2 q·r on centred values) and every row that
  * could be among the k nearest, allowing for the estimate's bounded error, is then measured
@@ -39,7 +42,7 @@ export interface Neighbours {
  * brute force on the matrix-product kernel is faster.
  */
 const TREE_MAX_FEATURES = 16;
-const LEAF_SIZE = 24;
+const LEAF_SIZE = 32;
 /**
  * Bound on the error of the single-precision filter ‖q‖² + ‖r‖² − 2 q·r relative to
  * ‖q‖² + ‖r‖²: rounding the centred rows to single precision moves a squared distance by at most
@@ -108,50 +111,53 @@ class KdTree implements NeighbourIndex {
   private readonly flat: FlatKdTree;
 
   constructor(reference: Matrix) {
-    const { rows: n, cols: d, data } = reference;
+    const { rows: n, cols: d } = reference;
     this.rows = n;
     this.cols = d;
+    // The rows are reordered in place as the tree splits them (a working copy), so every pass
+    // over a node's rows reads contiguous memory; `order` remembers where each came from.
+    const points = reference.data.slice(0, n * d);
     const order = new Int32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
-    // Node arrays grow as the tree is built, then are frozen into typed arrays for the kernel.
-    const start: number[] = [];
-    const end: number[] = [];
-    const left: number[] = [];
-    const lower: number[] = [];
-    const upper: number[] = [];
-    const splitDim: number[] = [];
-    const splitValue: number[] = [];
+    // Median splits leave every leaf with more than LEAF_SIZE / 2 rows, so this many nodes suffice.
+    const capacity = 2 * Math.ceil(n / Math.floor((LEAF_SIZE + 1) / 2)) + 1;
+    const nodeStart = new Int32Array(capacity);
+    const nodeEnd = new Int32Array(capacity);
+    const nodeLeft = new Int32Array(capacity).fill(-1);
+    const boxes = new Float64Array(capacity * 2 * d);
+    const splitDim = new Int32Array(capacity);
+    const splitValue = new Float64Array(capacity);
+    let nodes = 0;
     const addNode = (s: number, e: number): number => {
-      const node = start.length;
-      splitDim.push(0);
-      splitValue.push(0);
-      start.push(s);
-      end.push(e);
-      left.push(-1);
-      for (let j = 0; j < d; j++) {
-        lower.push(Infinity);
-        upper.push(-Infinity);
-      }
+      const node = nodes++;
+      nodeStart[node] = s;
+      nodeEnd[node] = e;
+      const lo = node * 2 * d;
+      const hi = lo + d;
+      boxes.fill(Infinity, lo, hi);
+      boxes.fill(-Infinity, hi, hi + d);
       for (let i = s; i < e; i++) {
-        const base = order[i] * d;
+        const base = i * d;
         for (let j = 0; j < d; j++) {
-          const v = data[base + j];
-          if (v < lower[node * d + j]) lower[node * d + j] = v;
-          if (v > upper[node * d + j]) upper[node * d + j] = v;
+          const v = points[base + j];
+          if (v < boxes[lo + j]) boxes[lo + j] = v;
+          if (v > boxes[hi + j]) boxes[hi + j] = v;
         }
       }
       return node;
     };
     addNode(0, n);
-    const stack: [number, number, number][] = [[0, 0, n]];
+    const stack: number[] = [0];
     while (stack.length > 0) {
-      const [node, s, e] = stack.pop()!;
+      const node = stack.pop()!;
+      const s = nodeStart[node];
+      const e = nodeEnd[node];
       if (e - s <= LEAF_SIZE) continue;
       // Split on the feature with the widest bounding box, at the median row.
       let dim = 0;
       let widest = -1;
       for (let j = 0; j < d; j++) {
-        const w = upper[node * d + j] - lower[node * d + j];
+        const w = boxes[node * 2 * d + d + j] - boxes[node * 2 * d + j];
         if (w > widest) {
           widest = w;
           dim = j;
@@ -159,27 +165,24 @@ class KdTree implements NeighbourIndex {
       }
       if (widest <= 0) continue; // all rows identical: keep as a leaf
       const mid = (s + e) >>> 1;
-      selectByFeature(data, d, order, s, e - 1, mid, dim);
+      selectByFeature(points, d, order, s, e - 1, mid, dim);
       const l = addNode(s, mid);
       addNode(mid, e);
-      left[node] = l;
+      nodeLeft[node] = l;
       splitDim[node] = dim;
-      splitValue[node] = data[order[mid] * d + dim];
-      stack.push([l, s, mid], [l + 1, mid, e]);
+      splitValue[node] = points[mid * d + dim];
+      stack.push(l, l + 1);
     }
-    const points = new Float64Array(n * d);
-    for (let i = 0; i < n; i++) points.set(data.subarray(order[i] * d, order[i] * d + d), i * d);
     this.flat = {
       d,
       points,
       rowIndex: order,
-      nodeStart: Int32Array.from(start),
-      nodeEnd: Int32Array.from(end),
-      nodeLeft: Int32Array.from(left),
-      lower: Float64Array.from(lower),
-      upper: Float64Array.from(upper),
-      splitDim: Int32Array.from(splitDim),
-      splitValue: Float64Array.from(splitValue),
+      nodeStart: nodeStart.slice(0, nodes),
+      nodeEnd: nodeEnd.slice(0, nodes),
+      nodeLeft: nodeLeft.slice(0, nodes),
+      splitDim: splitDim.slice(0, nodes),
+      splitValue: splitValue.slice(0, nodes),
+      ...singlePrecision(points, d, boxes.subarray(0, nodes * 2 * d), nodeStart, nodeEnd, nodeLeft),
     };
   }
 
@@ -239,9 +242,78 @@ class KdTree implements NeighbourIndex {
   }
 }
 
-/** Quickselect on order[s..e] by feature `dim`, so order[mid] holds the median row. */
+/**
+ * The single-precision copy the kernel filters on (see kdTreeSearch in assembly/kernels.ts): rows
+ * moved by the centre of their bounding box and scaled by a power of two so the largest value is
+ * about 1 (single precision then neither overflows nor loses the values to underflow); each
+ * node's box from its double-precision box (rounding is monotone, so every rounded row stays in
+ * its rounded box); each leaf's rows feature-major, padded to a multiple of 4 rows with +∞, so the
+ * kernel measures four rows per instruction.
+ */
+function singlePrecision(
+  points: Float64Array,
+  d: number,
+  boxes: Float64Array,
+  nodeStart: Int32Array,
+  nodeEnd: Int32Array,
+  nodeLeft: Int32Array,
+): Pick<FlatKdTree, "centre" | "scale" | "radius" | "boxes" | "leafPoints" | "leafOffset"> {
+  const nodes = boxes.length / (2 * d);
+  const n = points.length / d;
+  const dPad = paddedWidth(d);
+  const centre = new Float64Array(d);
+  let largest = 0;
+  for (let j = 0; j < d; j++) {
+    const lo = boxes[j];
+    const hi = boxes[d + j];
+    centre[j] = n > 0 ? lo / 2 + hi / 2 : 0; // halves first: no overflow near ±1.8e308
+    largest = Math.max(largest, hi - centre[j], centre[j] - lo);
+  }
+  const exponent = largest > 0 && Number.isFinite(largest) ? Math.ceil(Math.log2(largest)) : 0;
+  const scale = 2 ** -Math.max(-500, Math.min(500, exponent));
+  const scaled = (v: number, j: number): number => (v - centre[j]) * scale;
+  let radius = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += scaled(points[i * d + j], j) ** 2;
+    radius = Math.max(radius, s);
+  }
+  // A NaN row makes the bound NaN, and the kernel then prunes nothing: slow but still exact.
+  radius = Number.isNaN(radius) ? Infinity : Math.sqrt(radius) * (1 + 2 ** -40);
+  const boxes32 = new Float32Array(nodes * 2 * dPad);
+  for (let v = 0; v < nodes; v++) {
+    for (let j = 0; j < d; j++) {
+      boxes32[v * 2 * dPad + j] = scaled(boxes[v * 2 * d + j], j);
+      boxes32[v * 2 * dPad + dPad + j] = scaled(boxes[v * 2 * d + d + j], j);
+    }
+  }
+  const leafOffset = new Int32Array(nodes).fill(-1);
+  let total = 0;
+  for (let v = 0; v < nodes; v++) {
+    if (nodeLeft[v] >= 0) continue;
+    leafOffset[v] = total;
+    total += ((nodeEnd[v] - nodeStart[v] + 3) & ~3) * d;
+  }
+  const leafPoints = new Float32Array(total).fill(Infinity);
+  for (let v = 0; v < nodes; v++) {
+    if (nodeLeft[v] >= 0) continue;
+    const s = nodeStart[v];
+    const count = nodeEnd[v] - s;
+    const padded = (count + 3) & ~3;
+    const at = leafOffset[v];
+    for (let r = 0; r < count; r++)
+      for (let j = 0; j < d; j++)
+        leafPoints[at + j * padded + r] = scaled(points[(s + r) * d + j], j);
+  }
+  return { centre, scale, radius, boxes: boxes32, leafPoints, leafOffset };
+}
+
+/**
+ * Quickselect on rows s..e of `points` (row-major, d features) by feature `dim`, swapping whole
+ * rows and their `order` entries, so row mid ends up the median.
+ */
 function selectByFeature(
-  data: Float64Array,
+  points: Float64Array,
   d: number,
   order: Int32Array,
   s: number,
@@ -252,16 +324,14 @@ function selectByFeature(
   let lo = s;
   let hi = e;
   while (hi > lo) {
-    const pivot = data[order[(lo + hi) >>> 1] * d + dim];
+    const pivot = points[((lo + hi) >>> 1) * d + dim];
     let i = lo;
     let j = hi;
     while (i <= j) {
-      while (data[order[i] * d + dim] < pivot) i++;
-      while (data[order[j] * d + dim] > pivot) j--;
+      while (points[i * d + dim] < pivot) i++;
+      while (points[j * d + dim] > pivot) j--;
       if (i <= j) {
-        const t = order[i];
-        order[i] = order[j];
-        order[j] = t;
+        swapRows(points, d, order, i, j);
         i++;
         j--;
       }
@@ -269,6 +339,17 @@ function selectByFeature(
     if (mid <= j) hi = j;
     else if (mid >= i) lo = i;
     else return;
+  }
+}
+
+function swapRows(points: Float64Array, d: number, order: Int32Array, a: number, b: number): void {
+  const t = order[a];
+  order[a] = order[b];
+  order[b] = t;
+  for (let j = 0, x = a * d, y = b * d; j < d; j++, x++, y++) {
+    const v = points[x];
+    points[x] = points[y];
+    points[y] = v;
   }
 }
 

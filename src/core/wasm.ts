@@ -2,7 +2,7 @@
  * The WebAssembly SIMD kernels of `assembly/kernels.ts` (compiled to dist/kernels.wasm by
  * `npm run build`), behind plain typed-array functions. Matrix products copy their inputs into
  * the module's memory in bounded row chunks. Neighbour searches copy the whole reference set in
- * (n·d·8 bytes for the tree, plus n·d·4 for brute force's single-precision rows), so a
+ * (n·d·8 bytes, plus about n·d·4 for the single-precision copy both searches filter on), so a
  * WebAssembly memory's 4 GiB bounds the reference set a search can take (about 50M rows × 10
  * features); queries go in chunks. Memory above 256 MiB is released after each call.
  */
@@ -53,11 +53,16 @@ interface KernelExports {
     nodeStart: number,
     nodeEnd: number,
     nodeLeft: number,
-    lower: number,
-    upper: number,
     splitDim: number,
     splitValue: number,
+    boxes: number,
+    leafPoints: number,
+    leafOffset: number,
+    centre: number,
+    scale: number,
+    radius: number,
     d: number,
+    dPad: number,
     queries: number,
     m: number,
     selfFirst: number,
@@ -68,6 +73,8 @@ interface KernelExports {
     topI: number,
     stackNode: number,
     stackBound: number,
+    query32: number,
+    splat: number,
   ): void;
   bruteForceSearch(
     ref: number,
@@ -451,16 +458,26 @@ class Layout {
 /** A KD-tree as flat arrays (see kdTreeSearch in assembly/kernels.ts for their meaning). */
 export interface FlatKdTree {
   readonly d: number;
+  /** The rows in tree order (double precision: the exact distances). */
   readonly points: Float64Array;
   readonly rowIndex: Int32Array;
   readonly nodeStart: Int32Array;
   readonly nodeEnd: Int32Array;
   readonly nodeLeft: Int32Array;
-  readonly lower: Float64Array;
-  readonly upper: Float64Array;
   /** Each inner node's split: its left child's rows have feature splitDim ≤ splitValue. */
   readonly splitDim: Int32Array;
   readonly splitValue: Float64Array;
+  /** Rows are moved by `centre` and multiplied by `scale` for the single-precision filter. */
+  readonly centre: Float64Array;
+  readonly scale: number;
+  /** Bound on the norm of every moved, scaled row. */
+  readonly radius: number;
+  /** Each node's bounding box of the scaled rows: paddedWidth(d) lower bounds, then upper. */
+  readonly boxes: Float32Array;
+  /** Each leaf's scaled rows feature-major, padded to a multiple of 4 rows with +∞. */
+  readonly leafPoints: Float32Array;
+  /** Where each leaf's block starts in leafPoints (−1 for inner nodes). */
+  readonly leafOffset: Int32Array;
 }
 
 /** Queries per kernel call: bounds the output buffers in kernel memory. */
@@ -483,17 +500,22 @@ export function kdTreeSearchWasm(
   const w = load();
   const { d } = tree;
   const mem = new Layout(w);
+  const dPad = paddedWidth(d);
   const points = mem.f64(tree.points);
   const rowIndex = mem.i32(tree.rowIndex);
   const nodeStart = mem.i32(tree.nodeStart);
   const nodeEnd = mem.i32(tree.nodeEnd);
   const nodeLeft = mem.i32(tree.nodeLeft);
-  const lower = mem.f64(tree.lower);
-  const upper = mem.f64(tree.upper);
   const splitDim = mem.i32(tree.splitDim);
   const splitValue = mem.f64(tree.splitValue);
+  const boxes = mem.f32(tree.boxes);
+  const leafPoints = mem.f32(tree.leafPoints);
+  const leafOffset = mem.i32(tree.leafOffset);
+  const centre = mem.f64(tree.centre);
   const stackNode = mem.take(STACK_ENTRIES * 4);
-  const stackBound = mem.take(STACK_ENTRIES * 8);
+  const stackBound = mem.take(STACK_ENTRIES * 4);
+  const query32 = mem.take(dPad * 4);
+  const splat = mem.take(d * 16);
   const topD = mem.take(k * 8);
   const topI = mem.take(k * 4);
   const chunk = Math.min(QUERY_CHUNK, m);
@@ -518,11 +540,16 @@ export function kdTreeSearchWasm(
       nodeStart,
       nodeEnd,
       nodeLeft,
-      lower,
-      upper,
       splitDim,
       splitValue,
+      boxes,
+      leafPoints,
+      leafOffset,
+      centre,
+      tree.scale,
+      tree.radius,
       d,
+      dPad,
       at,
       count,
       queries === undefined ? selfFirst + first : -1,
@@ -533,6 +560,8 @@ export function kdTreeSearchWasm(
       topI,
       stackNode,
       stackBound,
+      query32,
+      splat,
     );
     onChunk(
       first,
