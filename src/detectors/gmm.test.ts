@@ -118,3 +118,15 @@ test("gmm: bad input gives clear errors, or the documented regularised fallback"
   );
   for (const v of fit("gmm", wide).trainingScores) assert.ok(Number.isFinite(v));
 });
+
+test("gmm: a saved model whose covariance factor is not lower-triangular is refused", async () => {
+  const { loadModel, saveModel } = await import("./model.js");
+  const { decodeJson, encodeJson } = await import("./serialize.js");
+  const rng = new Random(4);
+  const X = fromRows(Array.from({ length: 60 }, () => [rng.normal(), rng.normal(), rng.normal()]));
+  const text = saveModel(fit(gmm, X, { nComponents: 2 }));
+  assert.equal(loadModel(text).detector, "gmm"); // as fitted: accepted
+  const raw = decodeJson(text) as { state: { whitening: Float64Array } };
+  raw.state.whitening[1] = 0.5; // row 0, column 1 of the first factor: above the diagonal
+  assert.throws(() => loadModel(encodeJson(raw)), /lower-triangular/);
+});

@@ -86,6 +86,13 @@ export const gmm = defineDetector({
     if (k < 1) return "no components";
     if (s.means.length !== k * d) return "means do not match the components";
     if (s.whitening.length !== k * d * d) return "covariance factors do not match the components";
+    // Scoring multiplies by the factors as lower-triangular (multiplyABtLower skips the upper
+    // half), as fitting makes them; a factor with entries above the diagonal would score wrongly.
+    for (let c = 0; c < k; c++)
+      for (let i = 0; i < d; i++)
+        for (let j = i + 1; j < d; j++)
+          if (s.whitening[c * d * d + i * d + j] !== 0)
+            return "covariance factors must be lower-triangular";
     return undefined;
   },
   fit(X, p) {
