@@ -5,6 +5,7 @@
 
 // The dense network engine's kernels (src/core/nn.ts) live in their own file.
 export * from "./nn";
+import { expm1TaylorV, LN2_HI, LN2_LO, LOG2E, ROUNDER, ROUNDER_BITS } from "./exp-parts";
 
 // out (n × k) = A (n × d) · Bᵀ, with B stored as k × d. Blocks of 2 rows of A by 4 rows of B,
 // each lane pair summing even and odd j separately, so results differ from a sequential dot
@@ -501,32 +502,13 @@ export function bruteForceSearch(
 // instruction: y = (m + r/ln2)·ln2 with m an integer and |r| ≤ ln2/2 (Cody–Waite, ln2 in two
 // parts), e^r by its degree-13 Taylor polynomial, 2^m written into the exponent bits; 0 below
 // y = −708. The scalar version takes the same steps, so each value is the same either way.
-const LOG2E: f64 = 1.4426950408889634;
-const LN2_HI: f64 = 6.9314718036912381649e-1;
-const LN2_LO: f64 = 1.9082149292705877e-10;
-// Adding 1.5·2^52 rounds a double below 2^51 to an integer (ties to even), kept in the low bits.
-const ROUNDER: f64 = 6755399441055744.0;
-const ROUNDER_BITS: i64 = 0x4338000000000000;
 const EXP_LOW: f64 = -708.0;
 const EXP_HIGH: f64 = 709.0;
 
 // @ts-ignore: decorator
 @inline
 function taylorV(r: v128): v128 {
-  let p = f64x2.splat(1.0 / 6227020800.0);
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 479001600.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 39916800.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 3628800.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 362880.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 40320.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 5040.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 720.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 120.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 24.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 6.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(0.5));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
-  return f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
+  return f64x2.add(expm1TaylorV(r), f64x2.splat(1.0));
 }
 
 // @ts-ignore: decorator

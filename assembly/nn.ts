@@ -5,6 +5,8 @@
 // index in order, the same way in the SIMD blocks and in the scalar tails, so a row's result
 // never depends on the other rows of its batch.
 
+import { expm1TaylorV, LN2_HI, LN2_LO, LOG2E, ROUNDER, ROUNDER_BITS } from "./exp-parts";
+
 // Activation codes, as src/core/nn-engine.ts numbers them.
 const LINEAR = 0;
 const RELU = 1;
@@ -144,12 +146,6 @@ export function nnTranspose(a: usize, rows: i32, cols: i32, out: usize): void {
 // (m = 0 gives E = expm1(r) itself); expm1(r) = r·P(r) with P the degree-12 Taylor polynomial of
 // (e^r − 1)/r, whose next term is below 4·10⁻¹⁸. 2|x| is capped at 40, where tanh is 1 in double
 // precision. Tested against Math.tanh to a few ulps (src/core/nn-engine.test.ts).
-const LOG2E: f64 = 1.4426950408889634;
-const LN2_HI: f64 = 6.9314718036912381649e-1;
-const LN2_LO: f64 = 1.9082149292705877e-10;
-// Adding 1.5·2^52 rounds a double below 2^51 to an integer (ties to even), kept in the low bits.
-const ROUNDER: f64 = 6755399441055744.0;
-const ROUNDER_BITS: i64 = 0x4338000000000000;
 const TANH_CAP: f64 = 40.0;
 
 // @ts-ignore: decorator
@@ -160,20 +156,7 @@ function tanhV(x: v128): v128 {
   const t = f64x2.add(f64x2.mul(y, f64x2.splat(LOG2E)), f64x2.splat(ROUNDER));
   const m = f64x2.sub(t, f64x2.splat(ROUNDER));
   const r = f64x2.sub(f64x2.sub(y, f64x2.mul(m, f64x2.splat(LN2_HI))), f64x2.mul(m, f64x2.splat(LN2_LO)));
-  let p = f64x2.splat(1.0 / 6227020800.0);
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 479001600.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 39916800.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 3628800.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 362880.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 40320.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 5040.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 720.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 120.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 24.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 6.0));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(0.5));
-  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
-  const em1 = f64x2.mul(p, r);
+  const em1 = expm1TaylorV(r);
   const scale = i64x2.shl(i64x2.add(i64x2.sub(t, i64x2.splat(ROUNDER_BITS)), i64x2.splat(1023)), 52);
   const e = f64x2.add(f64x2.mul(scale, em1), f64x2.sub(scale, f64x2.splat(1.0)));
   const th = f64x2.div(e, f64x2.add(e, f64x2.splat(2.0)));
