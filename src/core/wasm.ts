@@ -207,23 +207,7 @@ export function multiplyABtWasm(
   d: number,
   out: Float64Array,
 ): Float64Array {
-  if (k * d > CHUNK_DOUBLES) return multiplyInnerChunks(A, n, B, k, d, out);
-  const w = load();
-  const rowsPerChunk = Math.max(1, Math.min(n, Math.floor(CHUNK_DOUBLES / Math.max(1, d + k))));
-  const bBytes = k * d * 8;
-  reserve(w, bBytes + rowsPerChunk * (d + k) * 8);
-  const bAt = heapStart;
-  const aAt = bAt + bBytes;
-  new Float64Array(w.memory.buffer, bAt, k * d).set(B.subarray(0, k * d));
-  for (let start = 0; start < n; start += rowsPerChunk) {
-    const rows = Math.min(rowsPerChunk, n - start);
-    const outAt = aAt + rows * d * 8;
-    new Float64Array(w.memory.buffer, aAt, rows * d).set(A.subarray(start * d, (start + rows) * d));
-    w.multiplyABt(aAt, rows, bAt, k, d, outAt);
-    out.set(new Float64Array(w.memory.buffer, outAt, rows * k), start * k);
-  }
-  release();
-  return out;
+  return chunkedABt(A, n, B, k, d, out, (w) => w.multiplyABt);
 }
 
 /**
@@ -238,8 +222,26 @@ export function multiplyABtLowerWasm(
   d: number,
   out: Float64Array,
 ): Float64Array {
+  return chunkedABt(A, n, B, k, d, out, (w) => w.multiplyABtLower);
+}
+
+/**
+ * A · Bᵀ by one of the kernel's row-product kernels: B copied in once, A's rows in chunks that
+ * fit the kernel's memory. Past one chunk of B, the inner dimension is summed in parts
+ * (multiplyInnerChunks), whose results are the general product's for either kernel.
+ */
+function chunkedABt(
+  A: Float64Array,
+  n: number,
+  B: Float64Array,
+  k: number,
+  d: number,
+  out: Float64Array,
+  kernel: (w: KernelExports) => KernelExports["multiplyABt"],
+): Float64Array {
   if (k * d > CHUNK_DOUBLES) return multiplyInnerChunks(A, n, B, k, d, out);
   const w = load();
+  const product = kernel(w);
   const rowsPerChunk = Math.max(1, Math.min(n, Math.floor(CHUNK_DOUBLES / Math.max(1, d + k))));
   const bBytes = k * d * 8;
   reserve(w, bBytes + rowsPerChunk * (d + k) * 8);
@@ -250,7 +252,7 @@ export function multiplyABtLowerWasm(
     const rows = Math.min(rowsPerChunk, n - start);
     const outAt = aAt + rows * d * 8;
     new Float64Array(w.memory.buffer, aAt, rows * d).set(A.subarray(start * d, (start + rows) * d));
-    w.multiplyABtLower(aAt, rows, bAt, k, d, outAt);
+    product(aAt, rows, bAt, k, d, outAt);
     out.set(new Float64Array(w.memory.buffer, outAt, rows * k), start * k);
   }
   release();
