@@ -112,3 +112,24 @@ test("multiplyABtLower gives multiplyABt's exact bits for a lower-triangular B",
     assertSameBits(multiplyABtLower(A, n, B, k, d), multiplyABt(A, n, B, k, d), `${n} × ${k}`);
   }
 });
+
+test("multiplyABtJs sums every entry in feature order, the same bits as a plain loop, in blocks and tails", () => {
+  const rng = new Random(11);
+  for (const [n, d] of [
+    [9, 274],
+    [6, 3],
+    [1, 5],
+  ]) {
+    const A = Float64Array.from({ length: n * d }, () => rng.normal());
+    for (let k = 1; k <= 7; k++) {
+      const B = Float64Array.from({ length: k * d }, () => rng.normal());
+      const out = multiplyABtJs(A, n, B, k, d);
+      for (let i = 0; i < n; i++)
+        for (let c = 0; c < k; c++) {
+          let plain = 0;
+          for (let j = 0; j < d; j++) plain += A[i * d + j] * B[c * d + j];
+          assert.equal(out[i * k + c], plain, `n ${n} d ${d} k ${k} entry ${i},${c}`);
+        }
+    }
+  }
+});

@@ -144,8 +144,25 @@ export function multiplyABtJs(
       out[o3 + 2] = s32;
       out[o3 + 3] = s33;
     }
+    // The last columns one at a time, still four rows at once: independent sums the processor
+    // overlaps, each in j order as dot() sums it (same bits).
     for (; c < k; c++) {
-      for (let r = 0; r < 4; r++) out[(i + r) * k + c] = dot(A, (i + r) * d, B, c * d, d);
+      const b = c * d;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let j = 0; j < d; j++) {
+        const y = B[b + j];
+        s0 += A[a0 + j] * y;
+        s1 += A[a1 + j] * y;
+        s2 += A[a2 + j] * y;
+        s3 += A[a3 + j] * y;
+      }
+      out[i * k + c] = s0;
+      out[(i + 1) * k + c] = s1;
+      out[(i + 2) * k + c] = s2;
+      out[(i + 3) * k + c] = s3;
     }
   }
   for (; i < n; i++) {
@@ -160,7 +177,6 @@ function dot(A: Float64Array, a: number, B: Float64Array, b: number, d: number):
   return s;
 }
 
-/** The transpose of a rows × cols row-major matrix. */
 /** Squared Euclidean distance between the d values at a[aAt..] and b[bAt..], summed in order. */
 export function squaredDistance(
   a: Float64Array,
@@ -177,6 +193,7 @@ export function squaredDistance(
   return s;
 }
 
+/** The transpose of a rows × cols row-major matrix. */
 export function transpose(A: Float64Array, rows: number, cols: number): Float64Array {
   const out = new Float64Array(rows * cols);
   // Blocked so both the reads and the writes stay within a few cache lines at a time.

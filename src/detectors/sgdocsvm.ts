@@ -23,6 +23,7 @@ import type { Matrix } from "../core/matrix.js";
 import { DataError, ParamError } from "../core/errors.js";
 import { NumpyRandomState, shuffleAsScikitLearn } from "../core/replay-random.js";
 import { sgdOcsvmSession } from "../core/wasm.js";
+import { multiplyABtJs } from "../core/linalg.js";
 
 export const sgdocsvmParams = baseParams.extend({
   nu: z
@@ -106,36 +107,10 @@ export const sgdocsvm = defineDetector({
   score(state, X) {
     const { rows: n, cols: d, data } = X;
     const { coef, offset } = state;
-    const out = new Float64Array(n);
-    // Four rows at a time: independent sums that the processor overlaps, each in feature order
-    // as one row alone (same bits).
-    let i = 0;
-    for (; i + 4 <= n; i += 4) {
-      const a0 = i * d;
-      const a1 = a0 + d;
-      const a2 = a1 + d;
-      const a3 = a2 + d;
-      let dot0 = 0;
-      let dot1 = 0;
-      let dot2 = 0;
-      let dot3 = 0;
-      for (let j = 0; j < d; j++) {
-        const w = coef[j];
-        dot0 += data[a0 + j] * w;
-        dot1 += data[a1 + j] * w;
-        dot2 += data[a2 + j] * w;
-        dot3 += data[a3 + j] * w;
-      }
-      out[i] = -(dot0 - offset);
-      out[i + 1] = -(dot1 - offset);
-      out[i + 2] = -(dot2 - offset);
-      out[i + 3] = -(dot3 - offset);
-    }
-    for (; i < n; i++) {
-      let dot = 0;
-      for (let j = 0; j < d; j++) dot += data[i * d + j] * coef[j];
-      out[i] = -(dot - offset);
-    }
+    // X · coef summed in feature order per row, as scikit-learn's (the JavaScript product, four
+    // rows at a time; the SIMD kernel would pair the terms differently).
+    const out = multiplyABtJs(data, n, coef, 1, d);
+    for (let i = 0; i < n; i++) out[i] = -(out[i] - offset);
     return out;
   },
 });
