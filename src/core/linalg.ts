@@ -208,3 +208,54 @@ export function transpose(A: Float64Array, rows: number, cols: number): Float64A
   }
   return out;
 }
+
+/**
+ * out[i] = Σ_c weight_c (y_ic − shift_c)², summed in c order, four rows at a time: independent
+ * sums that the processor overlaps (one row's sum waits on each addition in turn), each in the
+ * same order as alone, so the same bits.
+ */
+export function weightedSquaredDistances(
+  y: Float64Array,
+  n: number,
+  k: number,
+  shift: Float64Array,
+  weight: Float64Array,
+  out: Float64Array,
+): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const r0 = i * k;
+    const r1 = r0 + k;
+    const r2 = r1 + k;
+    const r3 = r2 + k;
+    let sum0 = 0;
+    let sum1 = 0;
+    let sum2 = 0;
+    let sum3 = 0;
+    for (let c = 0; c < k; c++) {
+      const s = shift[c];
+      const w = weight[c];
+      const v0 = y[r0 + c] - s;
+      const v1 = y[r1 + c] - s;
+      const v2 = y[r2 + c] - s;
+      const v3 = y[r3 + c] - s;
+      sum0 += w * v0 * v0;
+      sum1 += w * v1 * v1;
+      sum2 += w * v2 * v2;
+      sum3 += w * v3 * v3;
+    }
+    out[i] = sum0;
+    out[i + 1] = sum1;
+    out[i + 2] = sum2;
+    out[i + 3] = sum3;
+  }
+  for (; i < n; i++) {
+    const row = i * k;
+    let sum = 0;
+    for (let c = 0; c < k; c++) {
+      const v = y[row + c] - shift[c];
+      sum += weight[c] * v * v;
+    }
+    out[i] = sum;
+  }
+}

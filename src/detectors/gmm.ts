@@ -23,7 +23,7 @@ import { kMeans } from "../core/kmeans.js";
 import type { Matrix } from "../core/matrix.js";
 import { DataError, ParamError } from "../core/errors.js";
 import { Random } from "../core/random.js";
-import { multiplyABt, multiplyABtLower } from "../core/linalg.js";
+import { multiplyABt, multiplyABtLower, weightedSquaredDistances } from "../core/linalg.js";
 import { cholesky, choleskyLogDet, invertLower } from "../core/cholesky.js";
 import { weightedMeanCovariance } from "../core/covariance.js";
 
@@ -223,47 +223,17 @@ function componentLogDensities(s: GmmState, X: Matrix): Float64Array {
   const k = s.logConstants.length;
   const out = new Float64Array(n * k);
   const shift = new Float64Array(d);
+  const unit = new Float64Array(d).fill(1);
+  const q = new Float64Array(n);
   for (let c = 0; c < k; c++) {
     const W = s.whitening.subarray(c * d * d, (c + 1) * d * d);
     // As scikit-learn: W x − W μ, the products of all rows at once (W lower triangular).
     const y = multiplyABtLower(data, n, W, d, d);
     multiplyABt(s.means.subarray(c * d, (c + 1) * d), 1, W, d, d, shift);
+    // Squared whitened distances, each summed in feature order (unit weights: 1·v·v is v·v).
+    weightedSquaredDistances(y, n, d, shift, unit, q);
     const constant = s.logConstants[c];
-    // Four rows at a time: independent sums the processor overlaps, each in j order (same bits).
-    let i = 0;
-    for (; i + 4 <= n; i += 4) {
-      const r0 = i * d;
-      const r1 = r0 + d;
-      const r2 = r1 + d;
-      const r3 = r2 + d;
-      let q0 = 0;
-      let q1 = 0;
-      let q2 = 0;
-      let q3 = 0;
-      for (let j = 0; j < d; j++) {
-        const m = shift[j];
-        const v0 = y[r0 + j] - m;
-        const v1 = y[r1 + j] - m;
-        const v2 = y[r2 + j] - m;
-        const v3 = y[r3 + j] - m;
-        q0 += v0 * v0;
-        q1 += v1 * v1;
-        q2 += v2 * v2;
-        q3 += v3 * v3;
-      }
-      out[i * k + c] = constant - 0.5 * q0;
-      out[(i + 1) * k + c] = constant - 0.5 * q1;
-      out[(i + 2) * k + c] = constant - 0.5 * q2;
-      out[(i + 3) * k + c] = constant - 0.5 * q3;
-    }
-    for (; i < n; i++) {
-      let q = 0;
-      for (let j = 0; j < d; j++) {
-        const v = y[i * d + j] - shift[j];
-        q += v * v;
-      }
-      out[i * k + c] = constant - 0.5 * q;
-    }
+    for (let i = 0; i < n; i++) out[i * k + c] = constant - 0.5 * q[i];
   }
   return out;
 }
