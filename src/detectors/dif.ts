@@ -48,7 +48,11 @@ export const difParams = baseParams.extend({
 
 type DifParams = z.output<typeof difParams>;
 
-interface DifState {
+/**
+ * The scaler, the networks, and all members' trees as one iforest forest (ForestState), member m
+ * owning trees [m·nEstimators, (m + 1)·nEstimators).
+ */
+interface DifState extends ForestState {
   /** Min–max scaler: per-feature minimum and 1/range (1 where the range is 0, as scikit-learn). */
   readonly featureMin: Float64Array;
   readonly featureScale: Float64Array;
@@ -57,13 +61,6 @@ interface DifState {
   /** Each member's training-representation mean and standard deviation (members × dim). */
   readonly repMean: Float64Array;
   readonly repScale: Float64Array;
-  /** All members' trees, member m owning trees [m·nEstimators, (m + 1)·nEstimators). */
-  readonly treeStart: Int32Array;
-  readonly feature: Int32Array;
-  readonly threshold: Float64Array;
-  readonly left: Int32Array;
-  readonly pathLength: Float64Array;
-  readonly normaliser: Float64Array;
 }
 
 function networkLayers(d: number, p: DifParams): LayerSpec[] {
