@@ -6,6 +6,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { fit } from "../detectors/model.js";
+import { NETWORK_FLOWS_NOTEBOOK } from "../detectors/autoencoder.js";
 import { fitClassifier } from "../supervised/classifier.js";
 import { mlp } from "../supervised/mlp.js";
 import type { Matrix } from "../core/matrix.js";
@@ -38,16 +39,7 @@ export function runNeuralBench(X: Matrix, labels: Uint8Array, repeats = 3): Neur
     ["autoencoder PyOD defaults, 30 epochs", () => fit("autoencoder", X, { epochNum: 30 })],
     [
       "autoencoder notebook (12-6 elu, batch 4096), 30 epochs",
-      () =>
-        fit("autoencoder", X, {
-          hiddenNeuronList: [12, 6],
-          hiddenActivationName: "elu",
-          batchNorm: false,
-          dropoutRate: [0.2, 0, 0],
-          init: "glorotUniform",
-          epochNum: 30,
-          batchSize: 4096,
-        }),
+      () => fit("autoencoder", X, NETWORK_FLOWS_NOTEBOOK),
     ],
     [
       "mlp 128-64-1 (BETH), 10 epochs, batch 256",

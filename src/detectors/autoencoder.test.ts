@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { matrix } from "../core/matrix.js";
 import { Random } from "../core/random.js";
 import { fit, predict, score } from "./model.js";
-import { autoencoder, autoencoderLayers } from "./autoencoder.js";
+import { autoencoder, autoencoderLayers, NETWORK_FLOWS_NOTEBOOK } from "./autoencoder.js";
 
 test("autoencoder defaults are PyOD 3.x AutoEncoder's", () => {
   const p = autoencoder.params.parse({});
@@ -73,16 +73,7 @@ test("autoencoder: one seed gives identical scores, another seed different ones"
 
 test("autoencoder: the network-flows notebook's configuration is expressible", () => {
   const X = planeData(6, 300, 6);
-  const params = {
-    hiddenNeuronList: [12, 6],
-    hiddenActivationName: "elu",
-    batchNorm: false,
-    dropoutRate: [0.2, 0, 0],
-    init: "glorotUniform",
-    epochNum: 30,
-    batchSize: 4096,
-    labelRule: "mad",
-  };
+  const params = { ...NETWORK_FLOWS_NOTEBOOK, labelRule: "mad" };
   const layers = autoencoderLayers(6, autoencoder.params.parse(params));
   assert.deepEqual(
     layers.map((l) => l.dropout),

@@ -81,6 +81,21 @@ export const autoencoderParams = baseParams.extend({
 
 export type AutoencoderParams = z.output<typeof autoencoderParams>;
 
+/**
+ * The network-flows notebook's autoencoder configuration as params (hidden 12-6, ELU, no batch
+ * norm, dropout [0.2, 0, 0], Glorot-uniform, 30 epochs, batch 4096); add `labelRule: "mad"` for
+ * its MAD-score threshold.
+ */
+export const NETWORK_FLOWS_NOTEBOOK = {
+  hiddenNeuronList: [12, 6],
+  hiddenActivationName: "elu",
+  batchNorm: false,
+  dropoutRate: [0.2, 0, 0],
+  init: "glorotUniform",
+  epochNum: 30,
+  batchSize: 4096,
+} as const;
+
 interface AutoencoderState {
   readonly scalerMean: Float64Array;
   readonly scalerScale: Float64Array;
