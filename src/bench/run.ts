@@ -6,6 +6,7 @@
  *
  *   node dist/bench/run.js [--quick] [--only iforest,hbos] [--repeats 5] [--timeout 180]
  *                          [--ingest-only | --no-ingest] [--hunt-only | --no-hunt]
+ *                          [--no-generated]
  *
  * On ODDS every parity configuration runs (knn_mean, lof_35, ...; `--only` takes labels or
  * detector names). On generated data, KiB/row is peak RSS over rows: if it stays level or falls
@@ -156,6 +157,8 @@ async function main(): Promise<void> {
   const noHunt = args.includes("--no-hunt") || quick;
   const ingestOnly = args.includes("--ingest-only");
   const noIngest = args.includes("--no-ingest");
+  // ODDS only, as far as detectors go: no generated-size cases and no neural training.
+  const noGenerated = args.includes("--no-generated");
   const onlyIndex = args.indexOf("--only");
   const only = onlyIndex >= 0 ? args[onlyIndex + 1].split(",") : undefined;
   const repeatsIndex = args.indexOf("--repeats");
@@ -219,14 +222,17 @@ async function main(): Promise<void> {
     console.log("shared data not found: skipping the ODDS benchmarks");
   }
 
-  const sizes = ingestOnly || huntOnly ? [] : quick ? [100_000] : [100_000, 1_000_000];
+  const sizes =
+    ingestOnly || huntOnly || noGenerated ? [] : quick ? [100_000] : [100_000, 1_000_000];
   const largeRows: Record<string, unknown>[] = [];
-  console.log(
-    `\nGenerated data, 10 features: fit and score all rows on ${availableParallelism()} threads; one process per case (peak RSS is the case's)`,
-  );
-  console.log(
-    `${"rows".padStart(9)} ${"detector".padEnd(8)} ${"fit s".padStart(8)} ${"score s".padStart(8)} ${"total s".padStart(8)} ${"rows/s".padStart(10)} ${"peak MiB".padStart(9)} ${"KiB/row".padStart(8)}`,
-  );
+  if (sizes.length > 0) {
+    console.log(
+      `\nGenerated data, 10 features: fit and score all rows on ${availableParallelism()} threads; one process per case (peak RSS is the case's)`,
+    );
+    console.log(
+      `${"rows".padStart(9)} ${"detector".padEnd(8)} ${"fit s".padStart(8)} ${"score s".padStart(8)} ${"total s".padStart(8)} ${"rows/s".padStart(10)} ${"peak MiB".padStart(9)} ${"KiB/row".padStart(8)}`,
+    );
+  }
   const timedOut = new Set<string>();
   for (const rows of sizes) {
     for (const det of detectors) {
@@ -290,7 +296,7 @@ async function main(): Promise<void> {
   let neuralRows: NeuralCase[] = [];
   const neuralWanted =
     only === undefined || only.some((o) => ["autoencoder", "mlp", "neural"].includes(o));
-  if (!ingestOnly && !huntOnly && neuralWanted) {
+  if (!ingestOnly && !huntOnly && !noGenerated && neuralWanted) {
     const X = generated(100_000, 20, 2);
     // Labels for the classifier: the generator's scattered rows, found as those far from all.
     const labels = Uint8Array.from({ length: X.rows }, (_, i) => {
