@@ -918,3 +918,75 @@ export function sgdOcsvmEpoch(data: usize, d: i32, order: usize, n: i32, weights
   store<f64>(state, t, 16);
   return sumLoss;
 }
+
+// ---- cat4: sgdocsvm's zero columns and row dot products ----------------------------------------
+
+// flags[j] (i32) = 1 where column j of the n × d rows at `data` holds a value other than ±0 (NaN
+// counts), else 0. Returns how many columns are flagged.
+export function nonzeroColumns(data: usize, n: i32, d: i32, flags: usize): i32 {
+  memory.fill(flags, 0, <usize>d << 2);
+  const rowBytes = <usize>d << 3;
+  for (let i = 0; i < n; i++) {
+    const row = data + <usize>i * rowBytes;
+    for (let j = 0; j < d; j++) {
+      if (load<f64>(row + (<usize>j << 3)) != 0) store<i32>(flags + (<usize>j << 2), 1);
+    }
+  }
+  let count = 0;
+  for (let j = 0; j < d; j++) count += load<i32>(flags + (<usize>j << 2));
+  return count;
+}
+
+// Keeps the m columns listed (ascending i32 indices at `columns`) of the n × d rows at `data`, in
+// place: the rows become n × m. Moving forwards never overwrites a value not yet moved.
+export function keepColumns(data: usize, n: i32, d: i32, columns: usize, m: i32): void {
+  let to = data;
+  for (let i = 0; i < n; i++) {
+    const row = data + <usize>i * (<usize>d << 3);
+    for (let j = 0; j < m; j++) {
+      store<f64>(to, load<f64>(row + (<usize>load<i32>(columns + (<usize>j << 2)) << 3)));
+      to += 8;
+    }
+  }
+}
+
+// out[i] = x_i · w for the n × d rows at `data`, each one running sum in feature order from +0:
+// a plain loop's bits. Vectors hold two rows (one per lane), four vectors at once, so eight
+// independent sums overlap instead of waiting on each other's additions.
+export function rowDots(data: usize, n: i32, d: i32, w: usize, out: usize): void {
+  const rowBytes = <usize>d << 3;
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const r0 = data + <usize>i * rowBytes;
+    const r2 = r0 + 2 * rowBytes;
+    const r4 = r0 + 4 * rowBytes;
+    const r6 = r0 + 6 * rowBytes;
+    let s01 = f64x2.splat(0);
+    let s23 = f64x2.splat(0);
+    let s45 = f64x2.splat(0);
+    let s67 = f64x2.splat(0);
+    for (let j = 0; j < d; j++) {
+      const o = <usize>j << 3;
+      const wj = v128.load64_splat(w + o);
+      const x01 = v128.load64_lane(r0 + rowBytes + o, v128.load64_zero(r0 + o), 1);
+      const x23 = v128.load64_lane(r2 + rowBytes + o, v128.load64_zero(r2 + o), 1);
+      const x45 = v128.load64_lane(r4 + rowBytes + o, v128.load64_zero(r4 + o), 1);
+      const x67 = v128.load64_lane(r6 + rowBytes + o, v128.load64_zero(r6 + o), 1);
+      s01 = f64x2.add(s01, f64x2.mul(x01, wj));
+      s23 = f64x2.add(s23, f64x2.mul(x23, wj));
+      s45 = f64x2.add(s45, f64x2.mul(x45, wj));
+      s67 = f64x2.add(s67, f64x2.mul(x67, wj));
+    }
+    const o = out + (<usize>i << 3);
+    v128.store(o, s01);
+    v128.store(o, s23, 16);
+    v128.store(o, s45, 32);
+    v128.store(o, s67, 48);
+  }
+  for (; i < n; i++) {
+    const row = data + <usize>i * rowBytes;
+    let s: f64 = 0;
+    for (let j = 0; j < d; j++) s += load<f64>(row + (<usize>j << 3)) * load<f64>(w + (<usize>j << 3));
+    store<f64>(out + (<usize>i << 3), s);
+  }
+}

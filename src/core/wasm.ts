@@ -140,6 +140,9 @@ interface KernelExports {
     binOf: number,
     out: number,
   ): void;
+  nonzeroColumns(data: number, n: number, d: number, flags: number): number;
+  keepColumns(data: number, n: number, d: number, columns: number, m: number): void;
+  rowDots(data: number, n: number, d: number, w: number, out: number): void;
 }
 
 const WASM_FILE = new URL("../kernels.wasm", import.meta.url);
@@ -841,13 +844,23 @@ export function lodaSession(
  * SGDOneClassSVM's epochs on the kernel (sgdOcsvmEpoch in assembly/kernels.ts: learning rate
  * 'optimal', no averaging), over rows copied into kernel memory once. Valid until `finish`; no
  * other kernel may run in between (the calls are synchronous).
+ *
+ * Columns that are ±0 in every row are left out of kernel memory: their weights never move from
+ * +0 (+0 plus ±0 is +0), and a product ±0 leaves a running sum that starts at +0 as it is (such a
+ * sum is never −0), so the epochs give the full rows' exact bits with shorter dot products (a
+ * quarter shorter on mnist, where 25 of 100 standardised columns are constant).
  */
 export interface SgdOcsvmSession {
+  /** The columns the kernel works on, ascending (all d when none is zero throughout). */
+  readonly columns: Int32Array;
   /**
-   * One pass over the rows in `order`, updating `weights` and `state` ([scale, intercept, t,
-   * alpha, optimalInit, fitIntercept]) in place; returns the summed hinge loss.
+   * One pass over the rows in `order`, updating `weights` (one per kept column) and `state`
+   * ([scale, intercept, t, alpha, optimalInit, fitIntercept]) in place; returns the summed hinge
+   * loss.
    */
   epoch(order: Int32Array, weights: Float64Array, state: Float64Array): number;
+  /** Each row's x · coef (coef one per kept column), summed in column order (rowDots). */
+  dots(coef: Float64Array): Float64Array;
   finish(): void;
 }
 
@@ -855,22 +868,66 @@ export function sgdOcsvmSession(data: Float64Array, n: number, d: number): SgdOc
   const w = load();
   const layout = new Layout(w);
   const dataAt = layout.f64(data.subarray(0, n * d));
+  const flagsAt = layout.take(d * 4);
   const orderAt = layout.take(n * 4);
   const weightsAt = layout.take(d * 8);
   const stateAt = layout.take(6 * 8);
+  const outAt = layout.take(n * 8);
   layout.commit();
+  const kept = w.nonzeroColumns(dataAt, n, d, flagsAt);
+  let columns = Int32Array.from({ length: d }, (_, j) => j);
+  // With no column left the rows stay whole: a dot product of length 0 is no saving worth a case.
+  if (kept > 0 && kept < d) {
+    const flags = new Int32Array(w.memory.buffer, flagsAt, d);
+    columns = columns.filter((j) => flags[j] === 1);
+    new Int32Array(w.memory.buffer, flagsAt, kept).set(columns);
+    w.keepColumns(dataAt, n, d, flagsAt, kept);
+  }
+  const m = columns.length;
   return {
+    columns,
     epoch(order, weights, state) {
       new Int32Array(w.memory.buffer, orderAt, n).set(order);
-      new Float64Array(w.memory.buffer, weightsAt, d).set(weights);
+      new Float64Array(w.memory.buffer, weightsAt, m).set(weights);
       new Float64Array(w.memory.buffer, stateAt, 6).set(state);
-      const loss = w.sgdOcsvmEpoch(dataAt, d, orderAt, n, weightsAt, stateAt);
-      weights.set(new Float64Array(w.memory.buffer, weightsAt, d));
+      const loss = w.sgdOcsvmEpoch(dataAt, m, orderAt, n, weightsAt, stateAt);
+      weights.set(new Float64Array(w.memory.buffer, weightsAt, m));
       state.set(new Float64Array(w.memory.buffer, stateAt, 6));
       return loss;
+    },
+    dots(coef) {
+      new Float64Array(w.memory.buffer, weightsAt, m).set(coef);
+      w.rowDots(dataAt, n, m, weightsAt, outAt);
+      return new Float64Array(w.memory.buffer, outAt, n).slice();
     },
     finish() {
       release();
     },
   };
+}
+
+/**
+ * X · w for the n × d rows of X, each row one running sum in feature order (the bits of a plain
+ * loop, and of multiplyABtJs with one column), eight rows at a time on the SIMD kernel. Rows go
+ * in chunks that fit the kernel's memory.
+ */
+export function rowDotsWasm(X: Float64Array, n: number, d: number, w: Float64Array): Float64Array {
+  const out = new Float64Array(n);
+  const k = load();
+  const rowsPerChunk = Math.max(1, Math.min(n, Math.floor(CHUNK_DOUBLES / Math.max(1, d + 1))));
+  reserve(k, (d + rowsPerChunk * (d + 1)) * 8);
+  const wAt = heapStart;
+  const outAt = wAt + d * 8;
+  const dataAt = outAt + rowsPerChunk * 8;
+  new Float64Array(k.memory.buffer, wAt, d).set(w.subarray(0, d));
+  for (let start = 0; start < n; start += rowsPerChunk) {
+    const rows = Math.min(rowsPerChunk, n - start);
+    new Float64Array(k.memory.buffer, dataAt, rows * d).set(
+      X.subarray(start * d, (start + rows) * d),
+    );
+    k.rowDots(dataAt, rows, d, wAt, outAt);
+    out.set(new Float64Array(k.memory.buffer, outAt, rows), start);
+  }
+  release();
+  return out;
 }

@@ -146,13 +146,51 @@ test("sgdocsvm's epochs on the WebAssembly kernel give the JavaScript loop's exa
       Float64Array.from({ length: rows * cols }, () => rng.normal() * 2 + 0.5),
     );
     const p = sgdocsvmParams.parse({ nu, fitIntercept, seed });
-    const onKernel = sgdFit(X, p, true);
-    const inJs = sgdFit(X, p, false);
+    const onKernel = sgdFit(X, p, true).state;
+    const inJs = sgdFit(X, p, false).state;
     assert.equal(onKernel.offset, inJs.offset, `${rows} × ${cols}: offset`);
     assert.deepEqual(Array.from(onKernel.coef), Array.from(inJs.coef), `${rows} × ${cols}`);
     assert.ok(
       inJs.coef.some((v) => v !== 0),
       "the weights moved",
     );
+  }
+});
+
+test("sgdocsvm: columns that are zero throughout leave the kernel's weights and scores unchanged", () => {
+  const rng = new Random(43);
+  // Columns of +0 and of −0 (left out on the kernel), and columns with some zeros (kept).
+  for (const [rows, cols, seed] of [
+    [60, 8, 0],
+    [300, 41, 1],
+    [9, 274, 2],
+  ] as const) {
+    const data = Float64Array.from({ length: rows * cols }, () => rng.normal() * 2 + 0.5);
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        if (j % 4 === 1) data[i * cols + j] = 0;
+        else if (j % 7 === 3) data[i * cols + j] = -0;
+        else if ((i + j) % 3 === 0) data[i * cols + j] = 0;
+      }
+    }
+    const X = matrix(rows, cols, data);
+    const p = sgdocsvmParams.parse({ seed });
+    const onKernel = sgdFit(X, p, true);
+    const inJs = sgdFit(X, p, false).state;
+    assert.equal(onKernel.state.offset, inJs.offset, `${rows} × ${cols}: offset`);
+    // Object.is per weight: the sign of a zero weight too.
+    assert.deepEqual(Array.from(onKernel.state.coef), Array.from(inJs.coef), `${rows} × ${cols}`);
+    // The training scores from kernel memory are score()'s, bit for bit, and those are a plain
+    // running sum per row.
+    const model = fit("sgdocsvm", X, { seed });
+    const scored = score(model, X);
+    assert.deepEqual(Array.from(onKernel.trainingScores!), Array.from(scored));
+    assert.deepEqual(Array.from(model.trainingScores), Array.from(scored));
+    const plain = Array.from({ length: rows }, (_, i) => {
+      let sum = 0;
+      for (let j = 0; j < cols; j++) sum += data[i * cols + j] * inJs.coef[j];
+      return -(sum - inJs.offset);
+    });
+    assert.deepEqual(Array.from(scored), plain);
   }
 });

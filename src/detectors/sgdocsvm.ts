@@ -22,8 +22,7 @@ import { baseParams, defineDetector, f64 } from "./contract.js";
 import type { Matrix } from "../core/matrix.js";
 import { DataError, ParamError } from "../core/errors.js";
 import { NumpyRandomState, shuffleAsScikitLearn } from "../core/replay-random.js";
-import { sgdOcsvmSession } from "../core/wasm.js";
-import { multiplyABtJs } from "../core/linalg.js";
+import { rowDotsWasm, sgdOcsvmSession } from "../core/wasm.js";
 
 export const sgdocsvmParams = baseParams.extend({
   nu: z
@@ -102,14 +101,14 @@ export const sgdocsvm = defineDetector({
         `sgdocsvm: learningRate '${p.learningRate}' needs eta0 > 0, got ${p.eta0}`,
       );
     }
-    return { state: sgdFit(X, p) };
+    return sgdFit(X, p);
   },
   score(state, X) {
     const { rows: n, cols: d, data } = X;
     const { coef, offset } = state;
-    // X · coef summed in feature order per row, as scikit-learn's (the JavaScript product, four
-    // rows at a time; the SIMD kernel would pair the terms differently).
-    const out = multiplyABtJs(data, n, coef, 1, d);
+    // X · coef summed in feature order per row, as scikit-learn's: a running sum per row, which
+    // the kernel keeps (rows side by side in its lanes, not terms).
+    const out = rowDotsWasm(data, n, d, coef);
     for (let i = 0; i < n; i++) out[i] = -(out[i] - offset);
     return out;
   },
@@ -117,9 +116,14 @@ export const sgdocsvm = defineDetector({
 
 /**
  * The fit; `onKernel` false runs every epoch in JavaScript, which the tests compare with the
- * kernel's epochs bit for bit.
+ * kernel's epochs bit for bit. On the kernel, the training rows' scores come from the rows
+ * already in kernel memory (the same bits as `score`); otherwise they are left to `score`.
  */
-export function sgdFit(X: Matrix, p: SgdParams, onKernel = true): SgdocsvmState {
+export function sgdFit(
+  X: Matrix,
+  p: SgdParams,
+  onKernel = true,
+): { state: SgdocsvmState; trainingScores?: Float64Array } {
   const { rows: n, cols: d, data } = X;
   const alpha = p.nu / 2;
   const average = p.average === true ? 1 : p.average === false ? 0 : p.average;
@@ -164,6 +168,9 @@ export function sgdFit(X: Matrix, p: SgdParams, onKernel = true): SgdocsvmState 
     onKernel && p.learningRate === "optimal" && average === 0
       ? sgdOcsvmSession(data, n, d)
       : undefined;
+  // On the kernel, one weight per column it kept (the others stay +0; see sgdOcsvmSession).
+  const epochWeights = session !== undefined ? new Float64Array(session.columns.length) : weights;
+  let trainingScores: Float64Array | undefined;
   const kernelState = Float64Array.of(
     scale,
     intercept,
@@ -180,7 +187,7 @@ export function sgdFit(X: Matrix, p: SgdParams, onKernel = true): SgdocsvmState 
         kernelState[0] = scale;
         kernelState[1] = intercept;
         kernelState[2] = t;
-        sumLoss = session.epoch(order, weights, kernelState);
+        sumLoss = session.epoch(order, epochWeights, kernelState);
         scale = kernelState[0];
         intercept = kernelState[1];
         t = kernelState[2];
@@ -233,7 +240,7 @@ export function sgdFit(X: Matrix, p: SgdParams, onKernel = true): SgdocsvmState 
           t++;
         }
       }
-      if (!Number.isFinite(intercept) || !allFinite(weights)) {
+      if (!Number.isFinite(intercept) || !allFinite(epochWeights)) {
         throw new DataError(
           `sgdocsvm: the weights overflowed at epoch ${epoch + 1}; standardise the features first`,
         );
@@ -247,15 +254,24 @@ export function sgdFit(X: Matrix, p: SgdParams, onKernel = true): SgdocsvmState 
         } else break;
       }
     }
+    if (session !== undefined) {
+      session.columns.forEach((column, j) => (weights[column] = epochWeights[j]));
+      fold();
+      const offset = 1 - intercept;
+      trainingScores = session.dots(Float64Array.from(session.columns, (c) => weights[c]));
+      for (let i = 0; i < n; i++) trainingScores[i] = -(trainingScores[i] - offset);
+    }
   } finally {
     session?.finish();
   }
+  if (session !== undefined)
+    return { state: { coef: weights, offset: 1 - intercept }, trainingScores };
   fold();
   // scikit-learn reports the averaged model once averaging has covered at least one step.
   if (average > 0 && average <= t - 1) {
-    return { coef: averaged, offset: 1 - averageIntercept };
+    return { state: { coef: averaged, offset: 1 - averageIntercept } };
   }
-  return { coef: weights, offset: 1 - intercept };
+  return { state: { coef: weights, offset: 1 - intercept } };
 }
 
 function foldScale(
