@@ -11,6 +11,11 @@ import { expm1TaylorV, LN2_HI, LN2_LO, LOG2E, ROUNDER, ROUNDER_BITS } from "./ex
 // each lane pair summing even and odd j separately, so results differ from a sequential dot
 // product only by rounding.
 export function multiplyABt(a: usize, n: i32, b: usize, k: i32, d: i32, out: usize): void {
+  multiplyABtStrided(a, n, b, k, d, out, k);
+}
+
+// multiplyABt with row i of the result at out + i·stride doubles (stride ≥ k).
+function multiplyABtStrided(a: usize, n: i32, b: usize, k: i32, d: i32, out: usize, stride: i32): void {
   const rowBytes = <usize>d << 3;
   let i = 0;
   for (; i + 2 <= n; i += 2) {
@@ -18,17 +23,17 @@ export function multiplyABt(a: usize, n: i32, b: usize, k: i32, d: i32, out: usi
     let c = 0;
     for (; c + 4 <= k; c += 4) {
       const b0 = b + <usize>c * rowBytes;
-      block2x4(a0, a0 + rowBytes, b0, b0 + rowBytes, b0 + 2 * rowBytes, b0 + 3 * rowBytes, d, out + (<usize>(i * k + c) << 3), <usize>k << 3);
+      block2x4(a0, a0 + rowBytes, b0, b0 + rowBytes, b0 + 2 * rowBytes, b0 + 3 * rowBytes, d, out + (<usize>(i * stride + c) << 3), <usize>stride << 3);
     }
     for (; c < k; c++) {
       const bc = b + <usize>c * rowBytes;
-      store<f64>(out + (<usize>(i * k + c) << 3), dot(a0, bc, d));
-      store<f64>(out + (<usize>((i + 1) * k + c) << 3), dot(a0 + rowBytes, bc, d));
+      store<f64>(out + (<usize>(i * stride + c) << 3), dot(a0, bc, d));
+      store<f64>(out + (<usize>((i + 1) * stride + c) << 3), dot(a0 + rowBytes, bc, d));
     }
   }
   for (; i < n; i++) {
     const ai = a + <usize>i * rowBytes;
-    for (let c = 0; c < k; c++) store<f64>(out + (<usize>(i * k + c) << 3), dot(ai, b + <usize>c * rowBytes, d));
+    for (let c = 0; c < k; c++) store<f64>(out + (<usize>(i * stride + c) << 3), dot(ai, b + <usize>c * rowBytes, d));
   }
 }
 
@@ -549,13 +554,18 @@ function expS(y: f64): f64 {
 // In place over an n × k block of products at `dots` (row i of A with row c of B): the RBF
 // kernel exp(−γ (aSq[i] + bSq[c] − 2·dot)), the squared distance clipped at 0 when `clip` ≠ 0.
 export function rbfFromDots(dots: usize, n: i32, k: i32, aSq: usize, bSq: usize, gamma: f64, clip: i32): void {
+  rbfFromDotsStrided(dots, n, k, aSq, bSq, gamma, clip, k);
+}
+
+// rbfFromDots on rows `stride` doubles apart (stride ≥ k).
+function rbfFromDotsStrided(dots: usize, n: i32, k: i32, aSq: usize, bSq: usize, gamma: f64, clip: i32, stride: i32): void {
   const g = f64x2.splat(-gamma);
   const two = f64x2.splat(2);
   const zero = f64x2.splat(0);
   const pairs = k & ~1;
   const quads = k & ~3;
   for (let i = 0; i < n; i++) {
-    const row = dots + ((<usize>i * <usize>k) << 3);
+    const row = dots + ((<usize>i * <usize>stride) << 3);
     const ai = load<f64>(aSq + (<usize>i << 3));
     const av = f64x2.splat(ai);
     let c = 0;
@@ -988,5 +998,293 @@ export function rowDots(data: usize, n: i32, d: i32, w: usize, out: usize): void
     let s: f64 = 0;
     for (let j = 0; j < d; j++) s += load<f64>(row + (<usize>j << 3)) * load<f64>(w + (<usize>j << 3));
     store<f64>(out + (<usize>i << 3), s);
+  }
+}
+
+// ---- cat4: the one-class SVM's kernel matrix built in kernel memory ---------------------------
+
+// One block of rows of the one-class SVM's RBF kernel matrix (src/core/one-class-svm.ts): rows
+// r0..r1 of the n × d rows at `data` (squared norms at `squares`) against rows 0..r1, as
+// multiplyABt's products and rbfFromDots's values (unclipped) in tiles of `tileRows` rows,
+// written in double precision to `block` ((r1 − r0) × r1, row-major, its diagonal exactly 1),
+// and in single precision to the n × n matrix at `q`: row i up to its diagonal and, mirrored,
+// column i above it. Each value is the one the same products and exps give anywhere else (a
+// value depends on its two rows only).
+export function ocsvmGramBlock(
+  data: usize,
+  squares: usize,
+  n: i32,
+  d: i32,
+  gamma: f64,
+  r0: i32,
+  r1: i32,
+  tileRows: i32,
+  block: usize,
+  q: usize,
+): void {
+  const rowBytes = <usize>d << 3;
+  const rows = r1 - r0;
+  const blockRow = <usize>r1 << 3;
+  for (let c0 = 0; c0 < r1; c0 += tileRows) {
+    const c1 = min(r1, c0 + tileRows);
+    const at = block + (<usize>c0 << 3);
+    multiplyABtStrided(data + <usize>r0 * rowBytes, rows, data + <usize>c0 * rowBytes, c1 - c0, d, at, r1);
+    rbfFromDotsStrided(at, rows, c1 - c0, squares + (<usize>r0 << 3), squares + (<usize>c0 << 3), gamma, 0, r1);
+  }
+  // libsvm's diagonal is exp(−γ · 0) = 1 exactly: its ‖x‖² and x·x are the same sum.
+  for (let i = r0; i < r1; i++) store<f64>(block + <usize>(i - r0) * blockRow + (<usize>i << 3), 1);
+  const qRow = <usize>n << 2;
+  for (let i = r0; i < r1; i++) {
+    const from = block + <usize>(i - r0) * blockRow;
+    const to = q + <usize>i * qRow;
+    for (let j = 0; j <= i; j++) store<f32>(to + (<usize>j << 2), <f32>load<f64>(from + (<usize>j << 3)));
+  }
+  // Mirrored in tiles of 64 columns, so the strided writes stay within a few pages at a time.
+  for (let j0 = 0; j0 < r1; j0 += 64) {
+    const j1 = min(r1, j0 + 64);
+    for (let i = max(r0, j0); i < r1; i++) {
+      const from = block + <usize>(i - r0) * blockRow;
+      const end = min(i, j1);
+      for (let j = j0; j < end; j++) store<f32>(q + <usize>j * qRow + (<usize>i << 2), <f32>load<f64>(from + (<usize>j << 3)));
+    }
+  }
+}
+
+// The one-class SVM solver's loops over whole columns (src/core/one-class-svm.ts), two rows per
+// instruction. Columns are n single-precision values (libsvm's cache type), each promoted
+// exactly to double before use; every value sees the same operations in the same order as in
+// the solver's plain loops, so the same bits.
+
+// The gradient at the start: for each of the `count` columns at `columns` (one after another, n
+// values each) in turn, grad[r] += α_c · Q_c[r] over all rows r, and gradBound[r] += Q_c[r] when
+// column c is at its upper bound (status 1). α and status of column c at alpha[c0 + c] and
+// status[c0 + c].
+export function ocsvmStartGradient(columns: usize, count: i32, n: i32, c0: i32, alpha: usize, status: usize, grad: usize, gradBound: usize): void {
+  const pairs = n & ~1;
+  for (let c = 0; c < count; c++) {
+    const col = columns + ((<usize>c * <usize>n) << 2);
+    const a = load<f64>(alpha + (<usize>(c0 + c) << 3));
+    const av = f64x2.splat(a);
+    const upper = load<u8>(status + <usize>(c0 + c)) == 1;
+    let r = 0;
+    for (; r < pairs; r += 2) {
+      const q = f64x2.promote_low_f32x4(v128.load64_zero(col + (<usize>r << 2)));
+      const g = grad + (<usize>r << 3);
+      v128.store(g, f64x2.add(v128.load(g), f64x2.mul(av, q)));
+      if (upper) {
+        const b = gradBound + (<usize>r << 3);
+        v128.store(b, f64x2.add(v128.load(b), q));
+      }
+    }
+    for (; r < n; r++) {
+      const q = <f64>load<f32>(col + (<usize>r << 2));
+      const g = grad + (<usize>r << 3);
+      store<f64>(g, load<f64>(g) + a * q);
+      if (upper) {
+        const b = gradBound + (<usize>r << 3);
+        store<f64>(b, load<f64>(b) + q);
+      }
+    }
+  }
+}
+
+// One SMO step's gradient update over the active positions: grad[p] += Q_i[r]·dI + Q_j[r]·dJ
+// with r = p below `split` (positions still holding their own rows) and r = row[p] from there
+// to `active`. Q_i and Q_j are the columns at colI and colJ.
+export function ocsvmGradientStep(grad: usize, colI: usize, colJ: usize, dI: f64, dJ: f64, split: i32, active: i32, row: usize): void {
+  const di = f64x2.splat(dI);
+  const dj = f64x2.splat(dJ);
+  const pairs = split & ~1;
+  let p = 0;
+  for (; p < pairs; p += 2) {
+    const qi = f64x2.promote_low_f32x4(v128.load64_zero(colI + (<usize>p << 2)));
+    const qj = f64x2.promote_low_f32x4(v128.load64_zero(colJ + (<usize>p << 2)));
+    const g = grad + (<usize>p << 3);
+    v128.store(g, f64x2.add(v128.load(g), f64x2.add(f64x2.mul(qi, di), f64x2.mul(qj, dj))));
+  }
+  for (; p < split; p++) {
+    const g = grad + (<usize>p << 3);
+    store<f64>(g, load<f64>(g) + (<f64>load<f32>(colI + (<usize>p << 2)) * dI + <f64>load<f32>(colJ + (<usize>p << 2)) * dJ));
+  }
+  for (; p < active; p++) {
+    const r = <usize>load<i32>(row + (<usize>p << 2)) << 2;
+    const g = grad + (<usize>p << 3);
+    store<f64>(g, load<f64>(g) + (<f64>load<f32>(colI + r) * dI + <f64>load<f32>(colJ + r) * dJ));
+  }
+}
+
+// The upper-bound part of the gradient when variables enter (sign 1) or leave (−1) the upper
+// bound: gradBound[r] = gradBound[r] + signP·Q_p[r], then + signQ·Q_q[r] when `both` (two
+// roundings, in that order), over all n rows.
+export function ocsvmMoveBound(gradBound: usize, n: i32, colP: usize, signP: f64, colQ: usize, signQ: f64, both: i32): void {
+  const sp = f64x2.splat(signP);
+  const sq = f64x2.splat(signQ);
+  const pairs = n & ~1;
+  let r = 0;
+  if (both) {
+    for (; r < pairs; r += 2) {
+      const qp = f64x2.promote_low_f32x4(v128.load64_zero(colP + (<usize>r << 2)));
+      const qq = f64x2.promote_low_f32x4(v128.load64_zero(colQ + (<usize>r << 2)));
+      const b = gradBound + (<usize>r << 3);
+      v128.store(b, f64x2.add(f64x2.add(v128.load(b), f64x2.mul(sp, qp)), f64x2.mul(sq, qq)));
+    }
+    for (; r < n; r++) {
+      const b = gradBound + (<usize>r << 3);
+      store<f64>(b, load<f64>(b) + signP * <f64>load<f32>(colP + (<usize>r << 2)) + signQ * <f64>load<f32>(colQ + (<usize>r << 2)));
+    }
+  } else {
+    for (; r < pairs; r += 2) {
+      const qp = f64x2.promote_low_f32x4(v128.load64_zero(colP + (<usize>r << 2)));
+      const b = gradBound + (<usize>r << 3);
+      v128.store(b, f64x2.add(v128.load(b), f64x2.mul(sp, qp)));
+    }
+    for (; r < n; r++) {
+      const b = gradBound + (<usize>r << 3);
+      store<f64>(b, load<f64>(b) + signP * <f64>load<f32>(colP + (<usize>r << 2)));
+    }
+  }
+}
+
+// Σ_s coef_s · exp(−γ‖x_i − v_s‖²) for the n rows at `rows` against the m vectors at `vectors`
+// (d features; squared norms at rowSq and vecSq), each row's sum one running sum over s in
+// order from +0: the one-class SVM's decision values without the offset. The kernel values are
+// rbfFromDots's (clipped at 0 if `clip`), made for blocks of 256 rows against tiles of
+// `tileVectors` vectors in `tile` (scratch of 256 · tileVectors doubles); the sums run two rows to
+// a vector's lanes, four rows at once. Writes the n sums to `out`.
+export function rbfWeightedSums(
+  rows: usize,
+  n: i32,
+  vectors: usize,
+  m: i32,
+  d: i32,
+  rowSq: usize,
+  vecSq: usize,
+  gamma: f64,
+  clip: i32,
+  coef: usize,
+  tileVectors: i32,
+  tile: usize,
+  out: usize,
+): void {
+  const rowBytes = <usize>d << 3;
+  memory.fill(out, 0, <usize>n << 3);
+  for (let r0 = 0; r0 < n; r0 += 256) {
+    const count = min(256, n - r0);
+    for (let c0 = 0; c0 < m; c0 += tileVectors) {
+      const k = min(tileVectors, m - c0);
+      multiplyABt(rows + <usize>r0 * rowBytes, count, vectors + <usize>c0 * rowBytes, k, d, tile);
+      rbfFromDots(tile, count, k, rowSq + (<usize>r0 << 3), vecSq + (<usize>c0 << 3), gamma, clip);
+      const w = coef + (<usize>c0 << 3);
+      const tileRow = <usize>k << 3;
+      let i = 0;
+      for (; i + 4 <= count; i += 4) {
+        const o = out + (<usize>(r0 + i) << 3);
+        let s01 = v128.load(o);
+        let s23 = v128.load(o, 16);
+        const t0 = tile + <usize>i * tileRow;
+        for (let c = 0; c < k; c++) {
+          const oc = <usize>c << 3;
+          const wc = v128.load64_splat(w + oc);
+          const v01 = v128.load64_lane(t0 + tileRow + oc, v128.load64_zero(t0 + oc), 1);
+          const v23 = v128.load64_lane(t0 + 3 * tileRow + oc, v128.load64_zero(t0 + 2 * tileRow + oc), 1);
+          s01 = f64x2.add(s01, f64x2.mul(wc, v01));
+          s23 = f64x2.add(s23, f64x2.mul(wc, v23));
+        }
+        v128.store(o, s01);
+        v128.store(o, s23, 16);
+      }
+      for (; i < count; i++) {
+        const o = out + (<usize>(r0 + i) << 3);
+        const t = tile + <usize>i * tileRow;
+        let sum = load<f64>(o);
+        for (let c = 0; c < k; c++) sum += load<f64>(w + (<usize>c << 3)) * load<f64>(t + (<usize>c << 3));
+        store<f64>(o, sum);
+      }
+    }
+  }
+}
+
+// Columns c0..c1 of the one-class SVM's kernel matrix for the n × d rows at `data` (squared norms
+// at `squares`): each column row c against every row, as multiplyABt's products and
+// rbfFromDots's values (unclipped) in `tile` ((c1 − c0) × n doubles of scratch), the diagonal
+// exactly 1, written in single precision to `out`, one column of n after another. The same
+// values as ocsvmGramBlock's (a product and a sum of two squares do not depend on the order of
+// their two rows).
+export function ocsvmColumns(data: usize, squares: usize, n: i32, d: i32, gamma: f64, c0: i32, c1: i32, tile: usize, out: usize): void {
+  const count = c1 - c0;
+  multiplyABt(data + ((<usize>c0 * <usize>d) << 3), count, data, n, d, tile);
+  rbfFromDots(tile, count, n, squares + (<usize>c0 << 3), squares, gamma, 0);
+  for (let c = 0; c < count; c++) {
+    const from = tile + ((<usize>c * <usize>n) << 3);
+    const to = out + ((<usize>c * <usize>n) << 2);
+    store<f64>(from + (<usize>(c0 + c) << 3), 1);
+    for (let r = 0; r < n; r++) store<f32>(to + (<usize>r << 2), <f32>load<f64>(from + (<usize>r << 3)));
+  }
+}
+
+// The one-class SVM's training decision values without the offset, Σ_s α_s K(x_s, x_r) for every
+// row r, from the double-precision lower triangle in blocks of `blockRows` rows at `lower` (block
+// b: rows b·blockRows.. against rows 0.. up to the block's end; see ocsvmGramBlock): each value
+// below the diagonal serves both of its rows. Row r's sum is, in this order, its running sum
+// over the support vectors below it (α at `alpha`, by row; the support vectors' rows ascending at
+// `vectors`, `count` of them, and their α at `vectorAlpha`), plus α_r (K(x_r, x_r) = 1), then
+// α_i K(x_i, x_r) for each later support vector i in turn. Writes the sums to `out`. Two rows'
+// running sums share a vector's lanes (the second row's extra term, its row above when that is a
+// support vector, added after), and the later rows' terms go two rows per instruction.
+export function ocsvmTrainingSums(lower: usize, n: i32, blockRows: i32, alpha: usize, vectors: usize, vectorAlpha: usize, count: i32, out: usize): void {
+  memory.fill(out, 0, <usize>n << 3);
+  let offset = lower;
+  let before = 0; // support vectors below row i
+  for (let r0 = 0; r0 < n; r0 += blockRows) {
+    const r1 = min(n, r0 + blockRows);
+    const rowBytes = <usize>r1 << 3;
+    let i = r0;
+    while (i < r1) {
+      while (before < count && load<i32>(vectors + (<usize>before << 2)) < i) before++;
+      const row = offset + <usize>(i - r0) * rowBytes;
+      const paired = i + 1 < r1;
+      let own0: f64 = 0;
+      let own1: f64 = 0;
+      if (paired) {
+        let s = f64x2.splat(0);
+        for (let t = 0; t < before; t++) {
+          const j = <usize>load<i32>(vectors + (<usize>t << 2)) << 3;
+          const v = v128.load64_lane(row + rowBytes + j, v128.load64_zero(row + j), 1);
+          s = f64x2.add(s, f64x2.mul(v128.load64_splat(vectorAlpha + (<usize>t << 3)), v));
+        }
+        own0 = f64x2.extract_lane(s, 0);
+        own1 = f64x2.extract_lane(s, 1);
+        const ai = load<f64>(alpha + (<usize>i << 3));
+        if (ai > 0) own1 += ai * load<f64>(row + rowBytes + (<usize>i << 3));
+      } else {
+        for (let t = 0; t < before; t++) {
+          const j = <usize>load<i32>(vectors + (<usize>t << 2)) << 3;
+          own0 += load<f64>(vectorAlpha + (<usize>t << 3)) * load<f64>(row + j);
+        }
+      }
+      const rows = paired ? 2 : 1;
+      for (let e = 0; e < rows; e++) {
+        const r = i + e;
+        const at = row + <usize>e * rowBytes;
+        const ar = load<f64>(alpha + (<usize>r << 3));
+        const o = out + (<usize>r << 3);
+        store<f64>(o, load<f64>(o) + ((e == 0 ? own0 : own1) + ar));
+        if (ar > 0) {
+          const av = f64x2.splat(ar);
+          const pairs = r & ~1;
+          let j = 0;
+          for (; j < pairs; j += 2) {
+            const oj = out + (<usize>j << 3);
+            v128.store(oj, f64x2.add(v128.load(oj), f64x2.mul(av, v128.load(at + (<usize>j << 3)))));
+          }
+          for (; j < r; j++) {
+            const oj = out + (<usize>j << 3);
+            store<f64>(oj, load<f64>(oj) + ar * load<f64>(at + (<usize>j << 3)));
+          }
+        }
+      }
+      i += rows;
+    }
+    offset += <usize>(r1 - r0) * rowBytes;
   }
 }

@@ -22,9 +22,13 @@
  * - ρ as the mean gradient over the free variables, or the midpoint of the bounds' gradients.
  * Sums run in the same order as libsvm's loops. The kernel columns come from a full
  * precomputed matrix or an LRU cache of columns; which one changes the speed, never the result.
+ * The matrix or cache and the per-variable arrays live in kernel memory (OcsvmMemory), where the
+ * loops over whole columns (the start's gradient, each step's gradient update, the upper-bound
+ * part's updates) run on the SIMD kernel, two rows per instruction, with the same operations in
+ * the same order per value.
  */
 import type { Matrix } from "./matrix.js";
-import { rbfKernelWasm } from "./wasm.js";
+import { OcsvmMemory } from "./wasm.js";
 
 /** libsvm's TAU: the curvature used when a pair's is not positive. */
 const TAU = 1e-12;
@@ -49,8 +53,6 @@ const START_BATCH_COLUMNS = 64;
  * quarter off the product's time on 4561 × 100).
  */
 const GRAM_TILE_ROWS = 512;
-/** Columns per tile when mirroring a block of the matrix to the upper triangle. */
-const MIRROR_TILE = 64;
 
 const LOWER = 0;
 const UPPER = 1;
@@ -111,75 +113,23 @@ interface KernelColumns {
   /** Base offset of column c in `slab`, computing it first if needed. */
   base(c: number): number;
   /**
-   * The kernel in double precision below the diagonal, when the whole matrix was precomputed:
-   * block b holds rows b·GRAM_BLOCK_ROWS.. against rows 0.. up to the block's end (its diagonal
-   * set to 1). Training decisions come from these without computing a kernel value again.
+   * Columns c0..c1 written to the memory's start buffer ((c1 − c0) × n, single precision)
+   * without entering the cache: for the start's gradient, which reads half of all columns once,
+   * in order.
    */
-  readonly lowerBlocks?: readonly Float64Array[];
-  /**
-   * Columns c0..c1 written to `out` ((c1 − c0) × n, single precision) without entering the
-   * cache: for the start's gradient, which reads half of all columns once, in order.
-   */
-  columns?(c0: number, c1: number, out: Float32Array): void;
+  columns?(c0: number, c1: number): void;
 }
 
 /**
- * The whole n × n kernel matrix (single precision) and its lower triangle (double), from
- * blocked products and exps on the SIMD kernel: each block of rows against the rows before it,
- * copied to the matrix's rows and mirrored to its columns, so every value is computed once.
+ * The whole n × n kernel matrix (single precision) and its lower triangle (double, from which
+ * the training decisions come without computing a kernel value again), from blocked products and
+ * exps on the SIMD kernel, built in kernel memory (OcsvmMemory.buildGram): each block of rows
+ * against the rows before it, converted to the matrix's rows and mirrored to its columns there,
+ * so every value is computed once and nothing is copied back.
  */
-function fullKernelMatrix(X: Matrix, squares: Float64Array, gamma: number): KernelColumns {
-  const { rows: n, cols: d, data } = X;
-  const Q = new Float32Array(n * n);
-  const lowerBlocks: Float64Array[] = [];
-  // The blocks, one after another in one allocation.
-  let total = 0;
-  for (let r0 = 0; r0 < n; r0 += GRAM_BLOCK_ROWS) {
-    const r1 = Math.min(n, r0 + GRAM_BLOCK_ROWS);
-    total += (r1 - r0) * r1;
-  }
-  const lower = new Float64Array(total);
-  let offset = 0;
-  for (let r0 = 0; r0 < n; r0 += GRAM_BLOCK_ROWS) {
-    const r1 = Math.min(n, r0 + GRAM_BLOCK_ROWS);
-    const block = lower.subarray(offset, offset + (r1 - r0) * r1);
-    offset += block.length;
-    // Against the earlier rows in tiles that stay in cache while the block's rows pass.
-    for (let c0 = 0; c0 < r1; c0 += GRAM_TILE_ROWS) {
-      const c1 = Math.min(r1, c0 + GRAM_TILE_ROWS);
-      rbfKernelWasm(
-        data.subarray(r0 * d, r1 * d),
-        r1 - r0,
-        data.subarray(c0 * d, c1 * d),
-        c1 - c0,
-        d,
-        squares.subarray(r0, r1),
-        squares.subarray(c0, c1),
-        gamma,
-        false,
-        block,
-        r1,
-        c0,
-      );
-    }
-    // libsvm's diagonal is exp(−γ · 0) = 1 exactly: its ‖x‖² and x·x are the same sum.
-    for (let i = r0; i < r1; i++) block[(i - r0) * r1 + i] = 1;
-    for (let i = r0; i < r1; i++) {
-      const row = (i - r0) * r1;
-      Q.set(block.subarray(row, row + i + 1), i * n);
-    }
-    // Mirrored in tiles of columns, so the strided writes stay within a few pages at a time.
-    for (let j0 = 0; j0 < r1; j0 += MIRROR_TILE) {
-      const j1 = Math.min(r1, j0 + MIRROR_TILE);
-      for (let i = Math.max(r0, j0); i < r1; i++) {
-        const row = (i - r0) * r1;
-        const end = Math.min(i, j1);
-        for (let j = j0; j < end; j++) Q[j * n + i] = block[row + j];
-      }
-    }
-    lowerBlocks.push(block);
-  }
-  return new WholeKernel(Q, n, lowerBlocks);
+function fullKernelMatrix(n: number, gamma: number, memory: OcsvmMemory): KernelColumns {
+  memory.buildGram(gamma, GRAM_TILE_ROWS);
+  return new WholeKernel(memory.matrix, n);
 }
 
 /**
@@ -191,7 +141,6 @@ class WholeKernel implements KernelColumns {
   constructor(
     readonly slab: Float32Array,
     private readonly n: number,
-    readonly lowerBlocks: readonly Float64Array[],
   ) {}
 
   base(c: number): number {
@@ -200,65 +149,41 @@ class WholeKernel implements KernelColumns {
 }
 
 /**
- * Kernel columns computed on demand on the SIMD kernel (the same values as the whole matrix's:
- * products and sums are symmetric in their two rows) and kept in a least-recently-used cache.
+ * Columns a cache holds in `bytes`: at least two, since an iteration holds two at once (libsvm's
+ * rule too).
  */
-function cachedKernelColumns(
-  X: Matrix,
-  squares: Float64Array,
-  gamma: number,
-  bytes: number,
-): KernelColumns {
-  return new CachedKernel(X, squares, gamma, bytes);
+function cacheCapacity(n: number, bytes: number): number {
+  return Math.max(2, Math.min(n, Math.floor(bytes / (4 * n))));
 }
 
+/**
+ * Kernel columns computed on demand on the SIMD kernel (OcsvmMemory.computeColumns: the same
+ * values as the whole matrix's, since products and sums are symmetric in their two rows) and
+ * kept in a least-recently-used cache of `capacity` columns, the memory's matrix.
+ */
 class CachedKernel implements KernelColumns {
   readonly slab: Float32Array;
-  private readonly n: number;
-  private readonly capacity: number;
   private readonly slotOf: Int32Array;
   private readonly columnIn: Int32Array;
   private readonly lastUse: Float64Array;
   private clock = 0;
   private used = 0;
-  private scratch = new Float64Array(0);
 
   constructor(
-    private readonly X: Matrix,
-    private readonly squares: Float64Array,
+    private readonly n: number,
     private readonly gamma: number,
-    bytes: number,
+    private readonly memory: OcsvmMemory,
+    private readonly capacity: number,
   ) {
-    const n = X.rows;
-    this.n = n;
-    // At least two columns, since an iteration holds two at once (libsvm's rule too).
-    this.capacity = Math.max(2, Math.min(n, Math.floor(bytes / (4 * n))));
-    this.slab = new Float32Array(this.capacity * n);
+    this.slab = memory.matrix;
     this.slotOf = new Int32Array(n).fill(-1);
-    this.columnIn = new Int32Array(this.capacity).fill(-1);
-    this.lastUse = new Float64Array(this.capacity);
+    this.columnIn = new Int32Array(capacity).fill(-1);
+    this.lastUse = new Float64Array(capacity);
   }
 
-  columns(c0: number, c1: number, out: Float32Array, at = 0): void {
-    const { n, X } = this;
-    const d = X.cols;
-    const values = (c1 - c0) * n;
-    if (this.scratch.length < values) this.scratch = new Float64Array(values);
-    const scratch = this.scratch;
-    rbfKernelWasm(
-      X.data.subarray(c0 * d, c1 * d),
-      c1 - c0,
-      X.data,
-      n,
-      d,
-      this.squares.subarray(c0, c1),
-      this.squares,
-      this.gamma,
-      false,
-      scratch,
-    );
-    for (let c = c0; c < c1; c++) scratch[(c - c0) * n + c] = 1; // libsvm's exact diagonal
-    out.set(scratch.subarray(0, values), at);
+  /** Columns c0..c1 into the memory's start buffer, without entering the cache. */
+  columns(c0: number, c1: number): void {
+    this.memory.computeColumns(this.gamma, c0, c1);
   }
 
   base(c: number): number {
@@ -272,67 +197,45 @@ class CachedKernel implements KernelColumns {
       }
       this.slotOf[c] = slot;
       this.columnIn[slot] = c;
-      this.columns(c, c + 1, this.slab, slot * this.n);
+      this.memory.computeColumns(this.gamma, c, c + 1, slot);
     }
     this.lastUse[slot] = ++this.clock;
     return slot * this.n;
   }
 }
 
-/**
- * Σ_s α_s K(x_s, x_r) − ρ for every training row r, from the double-precision lower triangle:
- * each value below the diagonal serves both of its rows.
- */
-function trainingDecisions(
-  lowerBlocks: readonly Float64Array[],
-  alpha: Float64Array,
-  rho: number,
-): Float64Array {
-  const n = alpha.length;
-  const sum = new Float64Array(n);
-  // The support vectors, ascending: a row's own sum runs over them only, since every other
-  // term is α_j·K = 0·K = +0 exactly, which leaves a sum of non-negative terms as it is.
-  const vectors = new Int32Array(n);
-  let count = 0;
-  for (let j = 0; j < n; j++) if (alpha[j] > 0) vectors[count++] = j;
-  lowerBlocks.forEach((block, b) => {
-    const r0 = b * GRAM_BLOCK_ROWS;
-    const r1 = Math.min(n, r0 + GRAM_BLOCK_ROWS);
-    let before = 0; // support vectors below row i
-    for (let i = r0; i < r1; i++) {
-      const row = (i - r0) * r1;
-      const ai = alpha[i];
-      while (before < count && vectors[before] < i) before++;
-      let own = 0;
-      for (let t = 0; t < before; t++) {
-        const j = vectors[t];
-        own += alpha[j] * block[row + j];
-      }
-      sum[i] += own + ai; // the diagonal K(x_i, x_i) = 1
-      if (ai > 0) for (let j = 0; j < i; j++) sum[j] += ai * block[row + j];
-    }
-  });
-  for (let r = 0; r < n; r++) sum[r] -= rho;
-  return sum;
-}
-
 /** Solves the one-class SVM dual on the rows of X (see the file header). */
 export function solveOneClassSvm(X: Matrix, options: OneClassSvmOptions): OneClassSvmSolution {
   const n = X.rows;
   const squares = rowSquaredNorms(X);
-  const kernel =
-    options.cacheBytes === undefined && n <= FULL_MATRIX_MAX_ROWS
-      ? fullKernelMatrix(X, squares, options.gamma)
-      : cachedKernelColumns(X, squares, options.gamma, options.cacheBytes ?? CACHE_BYTES);
-  const solver = new SmoSolver(n, kernel, options.tol);
+  const full = options.cacheBytes === undefined && n <= FULL_MATRIX_MAX_ROWS;
+  let kernel: KernelColumns;
+  let memory: OcsvmMemory;
+  if (full) {
+    memory = new OcsvmMemory(X, squares, {
+      matrixColumns: n,
+      startColumns: 0,
+      gramBlockRows: GRAM_BLOCK_ROWS,
+    });
+    kernel = fullKernelMatrix(n, options.gamma, memory);
+  } else {
+    const capacity = cacheCapacity(n, options.cacheBytes ?? CACHE_BYTES);
+    const batch = Math.max(1, Math.min(START_BATCH_COLUMNS, Math.floor(START_BATCH_VALUES / n)));
+    memory = new OcsvmMemory(X, squares, { matrixColumns: capacity, startColumns: batch });
+    kernel = new CachedKernel(n, options.gamma, memory, capacity);
+  }
+  const solver = new SmoSolver(n, kernel, memory, options.tol);
   solver.start(options.nu);
   const { iterations, hitMaxIter } = solver.run(options.shrinking, options.maxIter);
   const rho = solver.rho();
   const alpha = solver.alphaInOriginalOrder();
-  const trainingDecision =
-    kernel.lowerBlocks !== undefined
-      ? trainingDecisions(kernel.lowerBlocks, alpha, rho)
-      : undefined;
+  // With the whole matrix, Σ_s α_s K(x_s, x_r) − ρ for every training row r from its
+  // double-precision lower triangle, each value below the diagonal serving both of its rows.
+  let trainingDecision: Float64Array | undefined;
+  if (full) {
+    trainingDecision = memory.trainingSums(alpha);
+    for (let r = 0; r < n; r++) trainingDecision[r] -= rho;
+  }
   return { alpha, rho, iterations, hitMaxIter, trainingDecision };
 }
 
@@ -343,6 +246,7 @@ export function solveOneClassSvm(X: Matrix, options: OneClassSvmOptions): OneCla
 class SmoSolver {
   private readonly n: number;
   private readonly kernel: KernelColumns;
+  private readonly memory: OcsvmMemory;
   private readonly eps: number;
   private readonly row: Int32Array;
   private readonly alpha: Float64Array;
@@ -362,22 +266,25 @@ class SmoSolver {
   private pickedI = -1;
   private pickedJ = -1;
 
-  constructor(n: number, kernel: KernelColumns, eps: number) {
+  /** The arrays are `memory`'s (zeroed), so that the kernel's loops work on them in place. */
+  constructor(n: number, kernel: KernelColumns, memory: OcsvmMemory, eps: number) {
     this.n = n;
     this.kernel = kernel;
+    this.memory = memory;
     this.eps = eps;
-    this.row = Int32Array.from({ length: n }, (_, i) => i);
-    this.alpha = new Float64Array(n);
-    this.status = new Uint8Array(n);
-    this.grad = new Float64Array(n);
-    this.gradBound = new Float64Array(n);
+    this.row = memory.row;
+    for (let i = 0; i < n; i++) this.row[i] = i;
+    this.alpha = memory.alpha;
+    this.status = memory.status;
+    this.grad = memory.grad;
+    this.gradBound = memory.gradBound;
     this.active = n;
     this.inOrder = n;
   }
 
   /** libsvm's feasible start for one-class, and the gradient at it. */
   start(nu: number): void {
-    const { n, alpha, grad, gradBound } = this;
+    const { n, alpha } = this;
     // ν·n summed row by row (each row's weight C_i = 1 times ν), then spent from the top.
     let budget = 0;
     for (let i = 0; i < n; i++) budget += nu;
@@ -386,30 +293,22 @@ class SmoSolver {
       budget -= alpha[i];
     }
     for (let i = 0; i < n; i++) this.updateStatus(i);
-    // The columns of the rows with α > 0 (the first ones), added in row order as libsvm does;
-    // from the cache's batch computation when there is one, else from the matrix.
+    // The columns of the rows with α > 0 (the first ones), added in row order as libsvm does:
+    // G += α_i Q_i, and Ḡ += Q_i for those at the upper bound. From the matrix, where the columns
+    // lie one after another (column i is row i); else computed in batches into the memory's
+    // start buffer, without entering the cache.
     let last = 0;
     while (last < n && this.status[last] !== LOWER) last++;
-    const batch =
-      this.kernel.columns !== undefined
-        ? Math.max(1, Math.min(START_BATCH_COLUMNS, Math.floor(START_BATCH_VALUES / n)))
-        : last;
-    const buffer = this.kernel.columns !== undefined ? new Float32Array(batch * n) : undefined;
+    if (this.kernel.columns === undefined) {
+      this.memory.startGradient(0, last, this.kernel.base(0));
+      return;
+    }
+    const buffer = this.memory.startBuffer;
+    const batch = buffer.length / n;
     for (let c0 = 0; c0 < last; c0 += batch) {
       const c1 = Math.min(last, c0 + batch);
-      if (buffer !== undefined) this.kernel.columns!(c0, c1, buffer);
-      for (let i = c0; i < c1; i++) {
-        const K = buffer ?? this.kernel.slab;
-        const base = buffer !== undefined ? (i - c0) * n : this.kernel.base(i);
-        const a = alpha[i];
-        if (this.status[i] === UPPER) {
-          for (let j = 0; j < n; j++) {
-            const q = K[base + j];
-            grad[j] += a * q;
-            gradBound[j] += q;
-          }
-        } else for (let j = 0; j < n; j++) grad[j] += a * K[base + j];
-      }
+      this.kernel.columns(c0, c1);
+      this.memory.startGradient(c0, c1 - c0);
     }
   }
 
@@ -471,13 +370,9 @@ class SmoSolver {
       const dI = alpha[i] - oldI;
       const dJ = alpha[j] - oldJ;
       const active = this.active;
-      // Positions before `inOrder` still hold their own rows: no lookup through `row` there.
-      const split = Math.min(active, this.inOrder);
-      for (let k = 0; k < split; k++) grad[k] += K[baseI + k] * dI + K[baseJ + k] * dJ;
-      for (let k = split; k < active; k++) {
-        const r = row[k];
-        grad[k] += K[baseI + r] * dI + K[baseJ + r] * dJ;
-      }
+      // G_k += Q_ik ΔI + Q_jk ΔJ over the active positions; those before `inOrder` still hold
+      // their own rows, so the kernel reads them without a lookup through `row`.
+      this.memory.gradientStep(baseI, baseJ, dI, dJ, Math.min(active, this.inOrder), active);
       const wasUpperI = status[i] === UPPER;
       const wasUpperJ = status[j] === UPPER;
       this.updateStatus(i);
@@ -493,24 +388,17 @@ class SmoSolver {
 
   /**
    * Both moves in one pass: each entry still takes p's column, then q's, as two separate
-   * roundings (a + (−b) is a − b exactly).
+   * roundings (adding −1 · b is subtracting b exactly).
    */
   private moveBoundParts(p: number, signP: number, q: number, signQ: number): void {
-    const { n, row, gradBound } = this;
-    const K = this.kernel.slab;
-    const baseP = this.kernel.base(row[p]);
-    const baseQ = this.kernel.base(row[q]);
-    for (let r = 0; r < n; r++)
-      gradBound[r] = gradBound[r] + signP * K[baseP + r] + signQ * K[baseQ + r];
+    const baseP = this.kernel.base(this.row[p]);
+    const baseQ = this.kernel.base(this.row[q]);
+    this.memory.moveBound(baseP, signP, baseQ, signQ);
   }
 
   /** Adds (sign 1) or removes (−1) position p's column to the upper-bound gradient part. */
   private moveBoundPart(p: number, sign: number): void {
-    const { n, row, gradBound } = this;
-    const K = this.kernel.slab;
-    const base = this.kernel.base(row[p]);
-    if (sign > 0) for (let r = 0; r < n; r++) gradBound[r] += K[base + r];
-    else for (let r = 0; r < n; r++) gradBound[r] -= K[base + r];
+    this.memory.moveBound(this.kernel.base(this.row[p]), sign);
   }
 
   /**

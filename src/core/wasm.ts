@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { kernelExp } from "./kernel-exp.js";
+import type { Matrix } from "./matrix.js";
 
 // The WebAssembly global is part of every Node.js, but its types live in TypeScript's DOM library,
 // which this project does not load; these are the few members used here.
@@ -143,6 +144,83 @@ interface KernelExports {
   nonzeroColumns(data: number, n: number, d: number, flags: number): number;
   keepColumns(data: number, n: number, d: number, columns: number, m: number): void;
   rowDots(data: number, n: number, d: number, w: number, out: number): void;
+  ocsvmGramBlock(
+    data: number,
+    squares: number,
+    n: number,
+    d: number,
+    gamma: number,
+    r0: number,
+    r1: number,
+    tileRows: number,
+    block: number,
+    q: number,
+  ): void;
+  ocsvmTrainingSums(
+    lower: number,
+    n: number,
+    blockRows: number,
+    alpha: number,
+    vectors: number,
+    vectorAlpha: number,
+    count: number,
+    out: number,
+  ): void;
+  ocsvmColumns(
+    data: number,
+    squares: number,
+    n: number,
+    d: number,
+    gamma: number,
+    c0: number,
+    c1: number,
+    tile: number,
+    out: number,
+  ): void;
+  rbfWeightedSums(
+    rows: number,
+    n: number,
+    vectors: number,
+    m: number,
+    d: number,
+    rowSq: number,
+    vecSq: number,
+    gamma: number,
+    clip: number,
+    coef: number,
+    tileVectors: number,
+    tile: number,
+    out: number,
+  ): void;
+  ocsvmStartGradient(
+    columns: number,
+    count: number,
+    n: number,
+    c0: number,
+    alpha: number,
+    status: number,
+    grad: number,
+    gradBound: number,
+  ): void;
+  ocsvmGradientStep(
+    grad: number,
+    colI: number,
+    colJ: number,
+    dI: number,
+    dJ: number,
+    split: number,
+    active: number,
+    row: number,
+  ): void;
+  ocsvmMoveBound(
+    gradBound: number,
+    n: number,
+    colP: number,
+    signP: number,
+    colQ: number,
+    signQ: number,
+    both: number,
+  ): void;
 }
 
 const WASM_FILE = new URL("../kernels.wasm", import.meta.url);
@@ -926,6 +1004,293 @@ export function rowDotsWasm(X: Float64Array, n: number, d: number, w: Float64Arr
       X.subarray(start * d, (start + rows) * d),
     );
     k.rowDots(dataAt, rows, d, wAt, outAt);
+    out.set(new Float64Array(k.memory.buffer, outAt, rows), start);
+  }
+  release();
+  return out;
+}
+
+/** The kernel instance reserved for the one-class SVM's solver (see OcsvmMemory). */
+let solverInstance: { k: KernelExports; start: number } | undefined;
+
+/** What an OcsvmMemory holds besides the per-variable arrays (all counts, not bytes). */
+export interface OcsvmMemoryLayout {
+  /** Columns of n values in `matrix`: n for the whole matrix, fewer for a cache. */
+  readonly matrixColumns: number;
+  /** Columns of n values in `startBuffer` (and as many of double scratch to compute them). */
+  readonly startColumns: number;
+  /** With the whole matrix: rows per block of its lower triangle (buildGram). */
+  readonly gramBlockRows?: number;
+}
+
+/**
+ * The one-class SVM solver's data (src/core/one-class-svm.ts) in a kernel instance of its own,
+ * so that its loops over whole columns run on the SIMD kernel without copying anything in or
+ * out: the rows and their squared norms (copied in once); the kernel matrix (all n × n values,
+ * or a cache of columns), in single precision as libsvm holds it; a buffer of columns for the
+ * start's gradient; and per variable α, status (0 lower bound, 1 upper, 2 free), the gradient
+ * and its upper-bound part and the row at each position. No other kernel call touches that
+ * memory, and it never grows while a solve runs, so the views stay valid until the next
+ * OcsvmMemory is made (the solver, synchronous, is done with them by then). The instance is kept
+ * for the next solve unless its memory is over 256 MiB: a fresh WebAssembly memory per fit,
+ * mapped and zeroed anew, costs more than the whole fit on small sets.
+ */
+export class OcsvmMemory {
+  private readonly k: KernelExports;
+  private readonly n: number;
+  private readonly d: number;
+  readonly matrix: Float32Array;
+  readonly startBuffer: Float32Array;
+  readonly alpha: Float64Array;
+  readonly grad: Float64Array;
+  readonly gradBound: Float64Array;
+  readonly row: Int32Array;
+  readonly status: Uint8Array;
+  private readonly at: Record<
+    | "grad"
+    | "gradBound"
+    | "alpha"
+    | "row"
+    | "status"
+    | "data"
+    | "squares"
+    | "start"
+    | "tile"
+    | "lower"
+    | "byRow"
+    | "vectors"
+    | "vectorAlpha"
+    | "sums"
+    | "matrix",
+    number
+  >;
+
+  constructor(
+    X: Matrix,
+    squares: Float64Array,
+    private readonly layout: OcsvmMemoryLayout,
+  ) {
+    const { rows: n, cols: d } = X;
+    this.n = n;
+    this.d = d;
+    if (solverInstance === undefined) {
+      const k = newKernelInstance() as KernelExports;
+      solverInstance = { k, start: k.memory.buffer.byteLength };
+    }
+    const { k, start } = solverInstance;
+    this.k = k;
+    let end = start;
+    const take = (bytes: number): number => {
+      const at = end;
+      end += Math.ceil(bytes / 16) * 16;
+      return at;
+    };
+    this.at = {
+      grad: take(n * 8),
+      gradBound: take(n * 8),
+      alpha: take(n * 8),
+      row: take(n * 4),
+      status: take(n),
+      data: take(n * d * 8),
+      squares: take(n * 8),
+      start: take(layout.startColumns * n * 4),
+      tile: take(layout.startColumns * n * 8),
+      lower: take(lowerTriangleValues(n, layout.gramBlockRows) * 8),
+      // For the training decisions from the lower triangle (trainingSums).
+      byRow: take(layout.gramBlockRows === undefined ? 0 : n * 8),
+      vectors: take(layout.gramBlockRows === undefined ? 0 : n * 4),
+      vectorAlpha: take(layout.gramBlockRows === undefined ? 0 : n * 8),
+      sums: take(layout.gramBlockRows === undefined ? 0 : n * 8),
+      matrix: take(layout.matrixColumns * n * 4),
+    };
+    if (end > k.memory.buffer.byteLength) {
+      k.memory.grow(Math.ceil((end - k.memory.buffer.byteLength) / 65536));
+    }
+    if (k.memory.buffer.byteLength > KEEP_BYTES) solverInstance = undefined;
+    const buffer = k.memory.buffer;
+    this.grad = new Float64Array(buffer, this.at.grad, n).fill(0);
+    this.gradBound = new Float64Array(buffer, this.at.gradBound, n).fill(0);
+    this.alpha = new Float64Array(buffer, this.at.alpha, n).fill(0);
+    this.row = new Int32Array(buffer, this.at.row, n);
+    this.status = new Uint8Array(buffer, this.at.status, n).fill(0);
+    this.startBuffer = new Float32Array(buffer, this.at.start, layout.startColumns * n);
+    this.matrix = new Float32Array(buffer, this.at.matrix, layout.matrixColumns * n);
+    new Float64Array(buffer, this.at.data, n * d).set(X.data.subarray(0, n * d));
+    new Float64Array(buffer, this.at.squares, n).set(squares.subarray(0, n));
+  }
+
+  /**
+   * Fills `matrix` (laid out with n columns and gramBlockRows) with the RBF kernel of the rows
+   * by ocsvmGramBlock, block by block, and keeps its lower triangle in double precision for
+   * trainingSums.
+   */
+  buildGram(gamma: number, tileRows: number): void {
+    const { k, n, d, at } = this;
+    const blockRows = this.layout.gramBlockRows!;
+    let offset = at.lower;
+    for (let r0 = 0; r0 < n; r0 += blockRows) {
+      const r1 = Math.min(n, r0 + blockRows);
+      k.ocsvmGramBlock(at.data, at.squares, n, d, gamma, r0, r1, tileRows, offset, at.matrix);
+      offset += (r1 - r0) * r1 * 8;
+    }
+  }
+
+  /**
+   * Σ_s α_s K(x_s, x_r) for every row r (α by row), from the lower triangle buildGram made
+   * (ocsvmTrainingSums).
+   */
+  trainingSums(alphaByRow: Float64Array): Float64Array {
+    const { k, n, at } = this;
+    const buffer = k.memory.buffer;
+    new Float64Array(buffer, at.byRow, n).set(alphaByRow);
+    const vectors = new Int32Array(buffer, at.vectors, n);
+    const vectorAlpha = new Float64Array(buffer, at.vectorAlpha, n);
+    let count = 0;
+    for (let r = 0; r < n; r++) {
+      if (alphaByRow[r] > 0) {
+        vectors[count] = r;
+        vectorAlpha[count++] = alphaByRow[r];
+      }
+    }
+    k.ocsvmTrainingSums(
+      at.lower,
+      n,
+      this.layout.gramBlockRows!,
+      at.byRow,
+      at.vectors,
+      at.vectorAlpha,
+      count,
+      at.sums,
+    );
+    return new Float64Array(buffer, at.sums, n).slice();
+  }
+
+  /**
+   * Columns c0..c1 (at most startColumns) by ocsvmColumns, into `startBuffer` or, with `slot`,
+   * into `matrix` from column slot on.
+   */
+  computeColumns(gamma: number, c0: number, c1: number, slot?: number): void {
+    const { k, n, d, at } = this;
+    const out = slot === undefined ? at.start : at.matrix + slot * n * 4;
+    k.ocsvmColumns(at.data, at.squares, n, d, gamma, c0, c1, at.tile, out);
+  }
+
+  /**
+   * ocsvmStartGradient over `count` columns for variables c0.. : those in `startBuffer`, or with
+   * `matrixBase` the ones in `matrix` from that value index on.
+   */
+  startGradient(c0: number, count: number, matrixBase?: number): void {
+    const { at } = this;
+    const columns = matrixBase === undefined ? at.start : at.matrix + matrixBase * 4;
+    this.k.ocsvmStartGradient(
+      columns,
+      count,
+      this.n,
+      c0,
+      at.alpha,
+      at.status,
+      at.grad,
+      at.gradBound,
+    );
+  }
+
+  /** ocsvmGradientStep with the columns starting at value indices baseI and baseJ of `matrix`. */
+  gradientStep(
+    baseI: number,
+    baseJ: number,
+    dI: number,
+    dJ: number,
+    split: number,
+    active: number,
+  ): void {
+    const { at } = this;
+    const m = at.matrix;
+    this.k.ocsvmGradientStep(at.grad, m + baseI * 4, m + baseJ * 4, dI, dJ, split, active, at.row);
+  }
+
+  /** ocsvmMoveBound with columns at value indices of `matrix`; `baseQ` undefined: one move. */
+  moveBound(baseP: number, signP: number, baseQ?: number, signQ = 0): void {
+    const m = this.at.matrix;
+    this.k.ocsvmMoveBound(
+      this.at.gradBound,
+      this.n,
+      m + baseP * 4,
+      signP,
+      m + (baseQ ?? baseP) * 4,
+      signQ,
+      baseQ === undefined ? 0 : 1,
+    );
+  }
+}
+
+/** Values in the lower triangle's blocks of `blockRows` rows (0 without blocks). */
+function lowerTriangleValues(n: number, blockRows: number | undefined): number {
+  if (blockRows === undefined) return 0;
+  let values = 0;
+  for (let r0 = 0; r0 < n; r0 += blockRows) {
+    const r1 = Math.min(n, r0 + blockRows);
+    values += (r1 - r0) * r1;
+  }
+  return values;
+}
+
+/** Vectors per tile of rbfWeightedSums: 256 rows' kernel values against them take 1 MiB. */
+const WEIGHTED_TILE_VECTORS = 512;
+
+/**
+ * Σ_s coef_s · exp(−γ‖x_i − v_s‖²) for each of the n rows of X (d features) against the m
+ * vectors V, each a running sum over s in order (rbfWeightedSums in assembly/kernels.ts: the
+ * kernel values are rbfKernelWasm's, clipped at 0 if `clip`, and never leave kernel memory).
+ * Squared norms given. Rows go in chunks that fit the kernel's memory.
+ */
+export function rbfWeightedSumsWasm(
+  X: Float64Array,
+  n: number,
+  V: Float64Array,
+  m: number,
+  d: number,
+  xSquares: Float64Array,
+  vSquares: Float64Array,
+  gamma: number,
+  clip: boolean,
+  coef: Float64Array,
+): Float64Array {
+  const out = new Float64Array(n);
+  const k = load();
+  const rowsPerChunk = Math.max(1, Math.min(n, Math.floor(CHUNK_DOUBLES / Math.max(1, d + 2))));
+  const layout = new Layout(k);
+  const vAt = layout.take(m * d * 8);
+  const vSqAt = layout.take(m * 8);
+  const coefAt = layout.take(m * 8);
+  const tileAt = layout.take(256 * WEIGHTED_TILE_VECTORS * 8);
+  const rowsAt = layout.take(rowsPerChunk * d * 8);
+  const rowSqAt = layout.take(rowsPerChunk * 8);
+  const outAt = layout.take(rowsPerChunk * 8);
+  layout.commit();
+  new Float64Array(k.memory.buffer, vAt, m * d).set(V.subarray(0, m * d));
+  new Float64Array(k.memory.buffer, vSqAt, m).set(vSquares.subarray(0, m));
+  new Float64Array(k.memory.buffer, coefAt, m).set(coef.subarray(0, m));
+  for (let start = 0; start < n; start += rowsPerChunk) {
+    const rows = Math.min(rowsPerChunk, n - start);
+    new Float64Array(k.memory.buffer, rowsAt, rows * d).set(
+      X.subarray(start * d, (start + rows) * d),
+    );
+    new Float64Array(k.memory.buffer, rowSqAt, rows).set(xSquares.subarray(start, start + rows));
+    k.rbfWeightedSums(
+      rowsAt,
+      rows,
+      vAt,
+      m,
+      d,
+      rowSqAt,
+      vSqAt,
+      gamma,
+      clip ? 1 : 0,
+      coefAt,
+      WEIGHTED_TILE_VECTORS,
+      tileAt,
+      outAt,
+    );
     out.set(new Float64Array(k.memory.buffer, outAt, rows), start);
   }
   release();

@@ -108,6 +108,28 @@ test("ocsvm: a cache of columns, however small, gives the same solution as the w
   assert.ok(whole.iterations > 10, `${whole.iterations} iterations`);
 });
 
+test("ocsvm: training scores from the kernel matrix are the training rows' scores", () => {
+  // Rows across several 256-row blocks, odd and even counts, narrow and wide: the decisions
+  // come from the matrix's lower triangle, two rows at a time; scoring sums the support vectors'
+  // kernel values afresh. Both are Σ α_s K(x_s, x) − ρ, in different orders.
+  for (const [rows, cols, seed] of [
+    [7, 2, 5],
+    [257, 3, 6],
+    [600, 11, 7],
+    [1001, 36, 8],
+  ] as const) {
+    const X = gaussian(rows, cols, seed);
+    const m = fit("ocsvm", X);
+    const again = score(m, X);
+    m.trainingScores.forEach((v, i) =>
+      assert.ok(
+        Math.abs(v - again[i]) <= 1e-12 * rows,
+        `${rows} × ${cols}, row ${i}: ${v} vs ${again[i]}`,
+      ),
+    );
+  }
+});
+
 test("ocsvm: without shrinking, the same optimum within the solver's tolerance", () => {
   const X = gaussian(300, 3, 3);
   const a = solveOneClassSvm(X, LIBSVM);

@@ -10,7 +10,7 @@
 import { z } from "zod";
 import { baseParams, defineDetector, f64 } from "./contract.js";
 import type { Matrix } from "../core/matrix.js";
-import { rbfKernelWasm } from "../core/wasm.js";
+import { rbfWeightedSumsWasm } from "../core/wasm.js";
 import { rowSquaredNorms, solveOneClassSvm } from "../core/one-class-svm.js";
 
 export const ocsvmParams = baseParams.extend({
@@ -53,11 +53,6 @@ interface OcsvmState {
   readonly rho: number;
   readonly gamma: number;
 }
-
-/** Kernel values per block of rows when scoring (32 MiB). */
-const SCORE_BLOCK_VALUES = 4 * 1024 * 1024;
-/** Support vectors per kernel call: they stay in cache while the block's rows pass. */
-const SCORE_TILE_VECTORS = 512;
 
 export const ocsvm = defineDetector({
   name: "ocsvm",
@@ -124,43 +119,25 @@ export function resolveGamma(gamma: "auto" | "scale" | number, X: Matrix): numbe
 
 /**
  * ρ − Σ_s α_s exp(−γ‖x − x_s‖²), with ‖x − x_s‖² = ‖x‖² + ‖x_s‖² − 2 x·x_s from blocked products
- * (clipped at 0 against rounding) and the sum over support vectors in their order, as libsvm's.
+ * (clipped at 0 against rounding) and the sum over support vectors in their order, as libsvm's,
+ * all on the SIMD kernel (rbfWeightedSumsWasm).
  */
 function scoreRows(s: OcsvmState, X: Matrix): Float64Array {
   const { rows: n, cols: d, data } = X;
   const m = s.coefficients.length;
   const svSquares = rowSquaredNorms({ data: s.supportVectors, rows: m, cols: d });
-  const rowSquares = rowSquaredNorms(X);
-  const out = new Float64Array(n);
-  const blockRows = Math.max(1, Math.floor(SCORE_BLOCK_VALUES / m));
-  const kernel = new Float64Array(Math.min(n, blockRows) * m);
-  const { coefficients, gamma, rho } = s;
-  for (let r0 = 0; r0 < n; r0 += blockRows) {
-    const r1 = Math.min(n, r0 + blockRows);
-    // Support vectors in tiles that stay in cache while the block's rows pass.
-    for (let c0 = 0; c0 < m; c0 += SCORE_TILE_VECTORS) {
-      const c1 = Math.min(m, c0 + SCORE_TILE_VECTORS);
-      rbfKernelWasm(
-        data.subarray(r0 * d, r1 * d),
-        r1 - r0,
-        s.supportVectors.subarray(c0 * d, c1 * d),
-        c1 - c0,
-        d,
-        rowSquares.subarray(r0, r1),
-        svSquares.subarray(c0, c1),
-        gamma,
-        true,
-        kernel,
-        m,
-        c0,
-      );
-    }
-    for (let r = r0; r < r1; r++) {
-      const row = (r - r0) * m;
-      let sum = 0;
-      for (let k = 0; k < m; k++) sum += coefficients[k] * kernel[row + k];
-      out[r] = -(sum - rho);
-    }
-  }
+  const out = rbfWeightedSumsWasm(
+    data,
+    n,
+    s.supportVectors,
+    m,
+    d,
+    rowSquaredNorms(X),
+    svSquares,
+    s.gamma,
+    true,
+    s.coefficients,
+  );
+  for (let r = 0; r < n; r++) out[r] = -(out[r] - s.rho);
   return out;
 }
