@@ -43,7 +43,7 @@ export interface Neighbours {
  * Up to this many features the KD-tree is used; above, its bounding boxes prune too little and
  * brute force on the matrix-product kernel is faster.
  */
-const TREE_MAX_FEATURES = 16;
+export const TREE_MAX_FEATURES = 16;
 const LEAF_SIZE = 32;
 /** A searchable reference set. */
 export interface NeighbourIndex {
@@ -63,6 +63,15 @@ export interface NeighbourIndex {
 export interface NeighbourBuffers {
   readonly distances: Float64Array;
   readonly indices: Int32Array;
+}
+
+/**
+ * From how many rows a neighbour search pays for the worker pool (a warm pool costs a few
+ * milliseconds per job): brute force costs about rows × features per query, so wide data pays
+ * from a few hundred rows; the tree's queries are cheaper, so from a few thousand.
+ */
+export function neighbourSearchMinRows(cols: number): number {
+  return cols > TREE_MAX_FEATURES ? 500 : 5_000;
 }
 
 export function buildIndex(reference: Matrix): NeighbourIndex {
