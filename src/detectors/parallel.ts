@@ -195,6 +195,40 @@ async function fitByFeature(
   return { state: def.mergeFeatureStates!(states), trainingScores };
 }
 
+/**
+ * A fit made of independent pieces (the definition's `pieces`: k-means restarts), the pieces
+ * shared out over the pool and finished here from their results in order: the same fit as on
+ * one thread.
+ */
+async function fitByPieces(
+  def: AnyDetector,
+  params: Record<string, unknown>,
+  X: Matrix,
+): Promise<{ state: unknown; trainingScores?: Float64Array }> {
+  const pieces = def.pieces!;
+  const threads = workers();
+  const X2 = sharedMatrix(X);
+  const replies = await Promise.all(
+    shares(pieces.count(X, params), threads.length).map(async ([start, end], t) => {
+      const reply = await threads[t].run({
+        kind: "fitPieces",
+        detector: def.name,
+        params,
+        data: X2.data,
+        rows: X.rows,
+        cols: X.cols,
+        start,
+        end,
+      });
+      if (!reply.ok)
+        throw new Error(`${def.name}: fitting on a worker thread failed: ${reply.error}`);
+      return reply;
+    }),
+  );
+  const results = replies.flatMap((r) => (r.ok ? (r.pieces ?? []) : []));
+  return pieces.finish(X, params, results);
+}
+
 export interface ParallelOptions {
   /** Inputs with fewer rows are scored on the calling thread. */
   readonly minRows?: number;
@@ -265,7 +299,9 @@ export async function fitAsync(
   const fitted =
     fromNeighbours !== undefined && k > 0
       ? fromNeighbours(X, params, await kNearestAsync(X, k))
-      : def.fit(X, params);
+      : !small && def.pieces !== undefined
+        ? await fitByPieces(def, params, X)
+        : def.fit(X, params);
   const trainingScores =
     fitted.trainingScores ??
     (small ? def.score(fitted.state, X, params) : await scoreRows(def, fitted.state, params, X));
