@@ -367,54 +367,77 @@ function writeNeighbours(topD: usize, topI: usize, k: i32, outD: usize, outI: us
   }
 }
 
-// out (n × k, f32) = A (n × dPad) · Bᵀ (B: k × dPad), single precision, dPad a multiple of 4:
-// four features per instruction, twice the double-precision kernel's rate. Only used as a filter
-// whose error is bounded by the caller.
-function multiplyABtF32(a: usize, n: i32, b: usize, k: i32, dPad: i32, out: usize): void {
-  const rowBytes = <usize>dPad << 2;
-  const width = <usize>dPad << 2;
-  let i = 0;
-  for (; i < n; i += 2) {
+// out (n × k, i32) = A (n × dPad) · Bᵀ (B: k × dPad), 16-bit integers, dPad a multiple of 8:
+// eight products per instruction (dot_i16x8_s multiplies eight pairs and adds neighbours into
+// 32-bit lanes), exact because the caller's quantisation keeps every sum inside 32 bits.
+function multiplyABtI16(a: usize, n: i32, b: usize, k: i32, dPad: i32, out: usize): void {
+  const rowBytes = <usize>dPad << 1;
+  for (let i = 0; i < n; i += 2) {
     const a0 = a + <usize>i * rowBytes;
     const a1 = i + 1 < n ? a0 + rowBytes : a0;
-    let c = 0;
-    for (; c < k; c += 4) {
+    for (let c = 0; c < k; c += 4) {
       const b0 = b + <usize>c * rowBytes;
       const b1 = c + 1 < k ? b0 + rowBytes : b0;
       const b2 = c + 2 < k ? b0 + 2 * rowBytes : b0;
       const b3 = c + 3 < k ? b0 + 3 * rowBytes : b0;
-      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
-      let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
-      for (let o: usize = 0; o < width; o += 16) {
+      let s00 = i32x4.splat(0), s01 = i32x4.splat(0), s02 = i32x4.splat(0), s03 = i32x4.splat(0);
+      let s10 = i32x4.splat(0), s11 = i32x4.splat(0), s12 = i32x4.splat(0), s13 = i32x4.splat(0);
+      for (let o: usize = 0; o < rowBytes; o += 16) {
         const x0 = v128.load(a0 + o);
         const x1 = v128.load(a1 + o);
         const y0 = v128.load(b0 + o);
         const y1 = v128.load(b1 + o);
         const y2 = v128.load(b2 + o);
         const y3 = v128.load(b3 + o);
-        s00 = f32x4.add(s00, f32x4.mul(x0, y0));
-        s01 = f32x4.add(s01, f32x4.mul(x0, y1));
-        s02 = f32x4.add(s02, f32x4.mul(x0, y2));
-        s03 = f32x4.add(s03, f32x4.mul(x0, y3));
-        s10 = f32x4.add(s10, f32x4.mul(x1, y0));
-        s11 = f32x4.add(s11, f32x4.mul(x1, y1));
-        s12 = f32x4.add(s12, f32x4.mul(x1, y2));
-        s13 = f32x4.add(s13, f32x4.mul(x1, y3));
+        s00 = i32x4.add(s00, i32x4.dot_i16x8_s(x0, y0));
+        s01 = i32x4.add(s01, i32x4.dot_i16x8_s(x0, y1));
+        s02 = i32x4.add(s02, i32x4.dot_i16x8_s(x0, y2));
+        s03 = i32x4.add(s03, i32x4.dot_i16x8_s(x0, y3));
+        s10 = i32x4.add(s10, i32x4.dot_i16x8_s(x1, y0));
+        s11 = i32x4.add(s11, i32x4.dot_i16x8_s(x1, y1));
+        s12 = i32x4.add(s12, i32x4.dot_i16x8_s(x1, y2));
+        s13 = i32x4.add(s13, i32x4.dot_i16x8_s(x1, y3));
       }
       const o0 = out + (<usize>(i * k + c) << 2);
-      store<f32>(o0, hsum4(s00));
-      if (c + 1 < k) store<f32>(o0, hsum4(s01), 4);
-      if (c + 2 < k) store<f32>(o0, hsum4(s02), 8);
-      if (c + 3 < k) store<f32>(o0, hsum4(s03), 12);
+      const o1 = o0 + (<usize>k << 2);
+      if (c + 4 <= k) {
+        v128.store(o0, sums4(s00, s01, s02, s03));
+        if (i + 1 < n) v128.store(o1, sums4(s10, s11, s12, s13));
+        continue;
+      }
+      store<i32>(o0, hsumI32(s00));
+      if (c + 1 < k) store<i32>(o0, hsumI32(s01), 4);
+      if (c + 2 < k) store<i32>(o0, hsumI32(s02), 8);
       if (i + 1 < n) {
-        const o1 = o0 + (<usize>k << 2);
-        store<f32>(o1, hsum4(s10));
-        if (c + 1 < k) store<f32>(o1, hsum4(s11), 4);
-        if (c + 2 < k) store<f32>(o1, hsum4(s12), 8);
-        if (c + 3 < k) store<f32>(o1, hsum4(s13), 12);
+        store<i32>(o1, hsumI32(s10));
+        if (c + 1 < k) store<i32>(o1, hsumI32(s11), 4);
+        if (c + 2 < k) store<i32>(o1, hsumI32(s12), 8);
       }
     }
   }
+}
+
+// The lane sums of a, b, c and d as one vector: two rounds of pairing lanes and adding, six
+// shuffles instead of twelve extractions.
+// @ts-ignore: decorator
+@inline
+function sums4(a: v128, b: v128, c: v128, d: v128): v128 {
+  // (a0 + a2, b0 + b2, a1 + a3, b1 + b3), and the same for c and d.
+  const ab = i32x4.add(
+    i32x4.shuffle(a, b, 0, 4, 1, 5),
+    i32x4.shuffle(a, b, 2, 6, 3, 7),
+  );
+  const cd = i32x4.add(
+    i32x4.shuffle(c, d, 0, 4, 1, 5),
+    i32x4.shuffle(c, d, 2, 6, 3, 7),
+  );
+  return i32x4.add(i32x4.shuffle(ab, cd, 0, 1, 4, 5), i32x4.shuffle(ab, cd, 2, 3, 6, 7));
+}
+
+// @ts-ignore: decorator
+@inline
+function hsumI32(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
 }
 
 // @ts-ignore: decorator
@@ -423,75 +446,96 @@ function hsum4(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 
-// Blocked brute force for many features. `centredRef`/`centredQueries` are the rows minus the
-// reference mean, times a power of two (so they neither overflow nor underflow), in single
-// precision, padded to dPad features (so ‖q‖² + ‖r‖² − 2 q·r keeps its digits and runs four
-// features per instruction), with squared norms refNorm/queryNorm of those single-precision
-// rows. The product form only filters: each row that could be among the k nearest, allowing
-// `slack` (relative) and `absoluteSlack` bounds on the filter's error, is measured exactly in
-// double precision on the original rows `ref`/`originalQueries`; `worstScale` (the square of
-// the power of two) brings those exact squared distances to the filter's scale. `selfFirst` ≥ 0: query i is
-// reference row selfFirst + i and excludes itself. Scratch: `dots` for blockQ × blockR f32
-// products, topD/topI for blockQ × k entries, sizes for blockQ i32.
+// Blocked brute force for many features. Rows are filtered on a 16-bit copy: each row (minus the
+// reference mean) times its own power of two 2^e (so its largest value is at most 2^bits),
+// rounded to integers, padded to dPad (a multiple of 8) features, with the row's inverse scale
+// 2^−e (`refInv`/`queryInv`) and the L1 norm and squared norm of the unrounded centred row
+// (`refL1`/`refNorm`, double precision). The integer dot product q̃·r̃ is exact, and rounding moved
+// each value by at most ½, so 2 q·r is within ‖q‖₁ 2^−e_r + ‖r‖₁ 2^−e_q + (d/2) 2^−e_q 2^−e_r of
+// 2 q̃·r̃ 2^−e_q 2^−e_r: a row whose estimate ‖q‖² + ‖r‖² − 2 q·r minus that slack exceeds the
+// current k-th squared distance (allowing `relative` of ‖q‖² + ‖r‖² and of that distance for
+// double-precision rounding, and `absolute` for underflow) cannot be among the k nearest. Every
+// other row is measured exactly in double precision on the original rows `ref`/`originalQueries`.
+// `selfFirst` ≥ 0: query i is reference row selfFirst + i and excludes itself. Scratch: `dots` for
+// blockQ × blockR i32 products, topD/topI for blockQ × k entries, sizes for blockQ i32.
 export function bruteForceSearch(
-  ref: usize, centredRef: usize, refNorm: usize, n: i32,
-  originalQueries: usize, centredQueries: usize, queryNorm: usize, m: i32,
-  d: i32, dPad: i32, selfFirst: i32, k: i32, slack: f64, worstScale: f64, absoluteSlack: f64,
+  ref: usize, quantRef: usize, refNorm: usize, refInv: usize, refL1: usize, n: i32,
+  originalQueries: usize, quantQueries: usize, queryNorm: usize, queryInv: usize, queryL1: usize,
+  m: i32, d: i32, dPad: i32, selfFirst: i32, k: i32, relative: f64, absolute: f64,
   outD: usize, outI: usize,
   dots: usize, blockQ: i32, blockR: i32, topD: usize, topI: usize, sizes: usize,
 ): void {
   const rowBytes = <usize>d << 3;
-  const padBytes = <usize>dPad << 2;
+  const quantBytes = <usize>dPad << 1;
   const kd = <usize>k << 3;
   const ki = <usize>k << 2;
+  const halfD = <f64>d * 0.5;
+  // The slack's own roundings (a few, each relative 2⁻⁵³) are covered by this factor.
+  const slackMargin = 1 + TWO_M40;
   for (let q0 = 0; q0 < m; q0 += blockQ) {
     const qn = min(blockQ, m - q0);
     memory.fill(sizes, 0, <usize>qn << 2);
     for (let r0 = 0; r0 < n; r0 += blockR) {
       const rn = min(blockR, n - r0);
-      multiplyABtF32(centredQueries + <usize>q0 * padBytes, qn, centredRef + <usize>r0 * padBytes, rn, dPad, dots);
+      multiplyABtI16(quantQueries + <usize>q0 * quantBytes, qn, quantRef + <usize>r0 * quantBytes, rn, dPad, dots);
       for (let i = 0; i < qn; i++) {
         const qi = q0 + i;
         const self = selfFirst >= 0 ? selfFirst + qi : -1;
         const qNorm = load<f64>(queryNorm + (<usize>qi << 3));
+        const qInv = load<f64>(queryInv + (<usize>qi << 3));
+        const qL1 = load<f64>(queryL1 + (<usize>qi << 3));
         const tD = topD + <usize>i * kd;
         const tI = topI + <usize>i * ki;
         let size = load<i32>(sizes + (<usize>i << 2));
         let worst = size == k ? load<f64>(tD + kd - 8) : Infinity;
+        let reach = worst * (1 + relative) + absolute;
         const row = dots + (<usize>(i * rn) << 2);
         // Two candidates per instruction: most pairs are rejected here without a branch each.
-        const q2 = f64x2.splat(qNorm);
-        const slack2 = f64x2.splat(slack);
-        let worst2 = f64x2.splat(worst * worstScale + absoluteSlack);
+        const qNorm2 = f64x2.splat(qNorm);
+        const qInv2 = f64x2.splat(qInv);
+        const qL12 = f64x2.splat(qL1);
+        const halfD2 = f64x2.splat(halfD);
+        const relative2 = f64x2.splat(relative);
+        const margin2 = f64x2.splat(slackMargin);
+        let reach2 = f64x2.splat(reach);
         let j = 0;
         for (; j + 2 <= rn; j += 2) {
-          const r2 = v128.load(refNorm + (<usize>(r0 + j) << 3));
-          const dot2 = f64x2.promote_low_f32x4(v128.load64_zero(row + (<usize>j << 2)));
-          const approx2 = f64x2.sub(f64x2.add(q2, r2), f64x2.add(dot2, dot2));
-          const limit2 = f64x2.add(worst2, f64x2.mul(slack2, f64x2.add(q2, r2)));
+          const at = <usize>(r0 + j) << 3;
+          const rInv2 = v128.load(refInv + at);
+          const dot2 = f64x2.convert_low_i32x4_s(v128.load64_zero(row + (<usize>j << 2)));
+          const scale2 = f64x2.mul(qInv2, rInv2);
+          const norms2 = f64x2.add(qNorm2, v128.load(refNorm + at));
+          const approx2 = f64x2.sub(norms2, f64x2.mul(f64x2.add(dot2, dot2), scale2));
+          const rounding2 = f64x2.add(
+            f64x2.add(f64x2.mul(qL12, rInv2), f64x2.mul(v128.load(refL1 + at), qInv2)),
+            f64x2.mul(halfD2, scale2),
+          );
+          const slack2 = f64x2.add(f64x2.mul(rounding2, margin2), f64x2.mul(relative2, norms2));
           // Both above their limit: skip. (A NaN estimate is never "above": it is measured.)
-          if (i8x16.bitmask(f64x2.gt(approx2, limit2)) == 0xffff) continue;
+          if (i8x16.bitmask(f64x2.gt(f64x2.sub(approx2, slack2), reach2)) == 0xffff) continue;
           for (let c = 0; c < 2; c++) {
             const r = r0 + j + c;
-            const rNorm = load<f64>(refNorm + (<usize>r << 3));
-            const approx = qNorm + rNorm - 2 * <f64>load<f32>(row + (<usize>(j + c) << 2));
-            if (approx > worst * worstScale + absoluteSlack + slack * (qNorm + rNorm) || r == self) continue;
+            const dot = load<i32>(row + (<usize>(j + c) << 2));
+            if (r == self || lowerBound(qNorm, qInv, qL1, refNorm, refInv, refL1, r, dot, halfD, relative, slackMargin) > reach) continue;
             const d2 = squaredDistance(originalQueries + <usize>qi * rowBytes, ref + <usize>r * rowBytes, d);
             size = offer(tD, tI, k, size, d2, r);
             if (size == k) {
               worst = load<f64>(tD + kd - 8);
-              worst2 = f64x2.splat(worst * worstScale + absoluteSlack);
+              reach = worst * (1 + relative) + absolute;
+              reach2 = f64x2.splat(reach);
             }
           }
         }
         for (; j < rn; j++) {
           const r = r0 + j;
-          const rNorm = load<f64>(refNorm + (<usize>r << 3));
-          const approx = qNorm + rNorm - 2 * <f64>load<f32>(row + (<usize>j << 2));
-          if (approx > worst * worstScale + absoluteSlack + slack * (qNorm + rNorm) || r == self) continue;
+          const dot = load<i32>(row + (<usize>j << 2));
+          if (r == self || lowerBound(qNorm, qInv, qL1, refNorm, refInv, refL1, r, dot, halfD, relative, slackMargin) > reach) continue;
           const d2 = squaredDistance(originalQueries + <usize>qi * rowBytes, ref + <usize>r * rowBytes, d);
           size = offer(tD, tI, k, size, d2, r);
-          if (size == k) worst = load<f64>(tD + kd - 8);
+          if (size == k) {
+            worst = load<f64>(tD + kd - 8);
+            reach = worst * (1 + relative) + absolute;
+          }
         }
         store<i32>(sizes + (<usize>i << 2), size);
       }
@@ -500,6 +544,23 @@ export function bruteForceSearch(
       writeNeighbours(topD + <usize>i * kd, topI + <usize>i * ki, k, outD + <usize>(q0 + i) * kd, outI + <usize>(q0 + i) * ki);
     }
   }
+}
+
+// The filter's lower bound on the squared distance from the query to reference row r, one pair
+// at a time: the same operations in the same order as the two-lane version above.
+// @ts-ignore: decorator
+@inline
+function lowerBound(
+  qNorm: f64, qInv: f64, qL1: f64, refNorm: usize, refInv: usize, refL1: usize, r: i32, dot: i32,
+  halfD: f64, relative: f64, slackMargin: f64,
+): f64 {
+  const at = <usize>r << 3;
+  const rInv = load<f64>(refInv + at);
+  const scale = qInv * rInv;
+  const norms = qNorm + load<f64>(refNorm + at);
+  const approx = norms - (<f64>dot + <f64>dot) * scale;
+  const rounding = qL1 * rInv + load<f64>(refL1 + at) * qInv + halfD * scale;
+  return approx - (rounding * slackMargin + relative * norms);
 }
 
 // ---- RBF kernel values ------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  *
  *   node dist/bench/run.js [--quick] [--only iforest,hbos] [--repeats 5] [--timeout 180]
  *                          [--ingest-only | --no-ingest] [--hunt-only | --no-hunt]
- *                          [--no-generated]
+ *                          [--no-generated] [--single-thread]
  *
  * On ODDS every parity configuration runs (knn_mean, lof_35, ...; `--only` takes labels or
  * detector names). On generated data, KiB/row is peak RSS over rows: if it stays level or falls
@@ -65,20 +65,27 @@ function median(values: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function timeDetector(
+/**
+ * Median fit and score seconds over `repeats` runs. With `pooled`, through the worker pool as the
+ * hunt runs detectors (fitAsync/scoreAsync: both cores for inputs above a detector's
+ * parallelMinRows, the calling thread below it); otherwise on the calling thread alone.
+ */
+async function timeDetector(
   detector: string,
   params: Record<string, unknown>,
   train: Matrix,
   test: Matrix,
   repeats: number,
-): Timing {
+  pooled: boolean,
+): Promise<Timing> {
   const fits: number[] = [];
   const scores: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
-    const model = fit(detector, train, params);
+    const model = pooled ? await fitAsync(detector, train, params) : fit(detector, train, params);
     const t1 = performance.now();
-    score(model, test);
+    if (pooled) await scoreAsync(model, test);
+    else score(model, test);
     const t2 = performance.now();
     fits.push((t1 - t0) / 1000);
     scores.push((t2 - t1) / 1000);
@@ -159,6 +166,8 @@ async function main(): Promise<void> {
   const noIngest = args.includes("--no-ingest");
   // ODDS only, as far as detectors go: no generated-size cases and no neural training.
   const noGenerated = args.includes("--no-generated");
+  // ODDS cases on the calling thread only (CPU-time comparisons), instead of the worker pool.
+  const pooled = !args.includes("--single-thread");
   const onlyIndex = args.indexOf("--only");
   const only = onlyIndex >= 0 ? args[onlyIndex + 1].split(",") : undefined;
   const repeatsIndex = args.indexOf("--repeats");
@@ -179,7 +188,7 @@ async function main(): Promise<void> {
   } else if (hasShared()) {
     const reference = pyodResults();
     console.log(
-      `ODDS datasets: fit on the 60% train split (seed 0), score the 40% test split; median of ${repeats} (one run where a case takes over ${SLOW_CASE_SECONDS} s)`,
+      `ODDS datasets: fit on the 60% train split (seed 0), score the 40% test split; median of ${repeats} (one run where a case takes over ${SLOW_CASE_SECONDS} s); ${pooled ? `wall-clock through the worker pool (${availableParallelism()} threads, as the hunt runs; PyOD's times are wall-clock with its BLAS threads)` : "on one thread"}`,
     );
     console.log(
       `${"dataset".padEnd(11)} ${"detector".padEnd(10)} ${"fit s".padStart(8)} ${"score s".padStart(8)} ${"rows/s".padStart(10)} ${"pyod s".padStart(8)} ${"ratio".padStart(6)}`,
@@ -192,11 +201,14 @@ async function main(): Promise<void> {
       const test = applyScaler(scaler, takeRows(data.X, split.test));
       for (const v of variants) {
         const det = v.label;
-        const warm = timeDetector(v.detector, v.params, train, test, 1); // warm-up (JIT)
+        // Warm-up (JIT, and the pool's threads started).
+        const warm = await timeDetector(v.detector, v.params, train, test, 1, pooled);
         // A case that takes more than SLOW_CASE_SECONDS is timed once: its warm-up run is the
         // measurement (compilation is a negligible share of it).
         const slow = warm.fitSeconds + warm.scoreSeconds > SLOW_CASE_SECONDS;
-        const t = slow ? warm : timeDetector(v.detector, v.params, train, test, repeats);
+        const t = slow
+          ? warm
+          : await timeDetector(v.detector, v.params, train, test, repeats, pooled);
         const ref = reference.find((r) => r.dataset === ds.name && r.detector === v.pyod);
         const pyod = ref?.status === "ok" ? ref.fitSeconds + ref.scoreSeconds : NaN;
         const ours = t.fitSeconds + t.scoreSeconds;
@@ -204,6 +216,7 @@ async function main(): Promise<void> {
         const rowsPerSecond = (train.rows + test.rows) / ours;
         oddsRows.push({
           dataset: ds.name,
+          threads: pooled ? availableParallelism() : 1,
           rows: data.X.rows,
           cols: data.X.cols,
           detector: det,
@@ -218,6 +231,7 @@ async function main(): Promise<void> {
         );
       }
     }
+    await closePool();
   } else {
     console.log("shared data not found: skipping the ODDS benchmarks");
   }

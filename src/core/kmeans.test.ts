@@ -2,7 +2,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { matrix, type Matrix } from "./matrix.js";
 import { Random } from "./random.js";
-import { inertia, kMeans, kMeansPlusPlus } from "./kmeans.js";
+import {
+  bestOfRestarts,
+  inertia,
+  kMeans,
+  kMeansPlusPlus,
+  kMeansRestartCount,
+  kMeansRestarts,
+} from "./kmeans.js";
 
 /** `perBlob` Gaussian rows (sd 0.5) around each centre. */
 function blobs(centres: number[][], perBlob: number, seed: number): Matrix {
@@ -205,4 +212,32 @@ test("kMeans measuring each distinct row once gives what measuring every row giv
       assert.ok(iterations.length > 0);
     }
   }
+});
+
+test("kMeans restarts run apart (as the pool does) pick the same clustering, to the bit", () => {
+  const rng = new Random(31);
+  // Overlapping clusters, so restarts end in different partitions with different inertias.
+  const X = matrix(
+    900,
+    3,
+    Float64Array.from({ length: 2700 }, (_, i) => rng.normal() + (Math.floor(i / 3) % 5)),
+  );
+  const options = { nClusters: 7, nInit: 10, seed: 4 };
+  const whole = kMeans(X, options);
+  assert.equal(kMeansRestartCount(X, options), 10);
+  const parts = [...kMeansRestarts(X, options, 0, 3), ...kMeansRestarts(X, options, 3, 7)];
+  // Every restart started past the first (the random stream skipped ahead) is the one a single
+  // run makes.
+  const oneRun = kMeansRestarts(X, options, 0, 10);
+  parts.forEach((r, i) => {
+    assert.equal(r.inertia, oneRun[i].inertia);
+    assert.deepEqual(Array.from(r.labels), Array.from(oneRun[i].labels));
+  });
+  const inertias = new Set(parts.map((r) => r.inertia));
+  assert.ok(inertias.size > 1, "the restarts should differ for this test to mean something");
+  const apart = bestOfRestarts(parts, 7);
+  assert.deepEqual(Array.from(apart.labels), Array.from(whole.labels));
+  assert.deepEqual(Array.from(apart.centres), Array.from(whole.centres));
+  assert.equal(apart.inertia, whole.inertia);
+  assert.equal(apart.nIter, whole.nIter);
 });

@@ -64,6 +64,70 @@ export interface KMeansResult {
 }
 
 export function kMeans(X: Matrix, options: KMeansOptions): KMeansResult {
+  const setup = prepare(X, options);
+  return best(setup, runRestarts(setup, options, 0, setup.nInit));
+}
+
+/**
+ * How many independent restarts `kMeans` runs with these options: the pool can run them apart
+ * (`kMeansRestarts`) and pick the same winner (`bestOfRestarts`).
+ */
+export function kMeansRestartCount(X: Matrix, options: KMeansOptions): number {
+  return prepare(X, options).nInit;
+}
+
+/**
+ * Restarts [first, first + count) of `kMeans(X, options)`, each exactly as that call runs it
+ * (the random stream is advanced past the earlier restarts' draws); centres in the data's
+ * coordinates.
+ */
+export function kMeansRestarts(
+  X: Matrix,
+  options: KMeansOptions,
+  first: number,
+  count: number,
+): KMeansResult[] {
+  const setup = prepare(X, options);
+  return runRestarts(setup, options, first, count).map((r) => ({
+    ...r,
+    centres: withOffset(r.centres, setup.mean, setup.k, X.cols),
+  }));
+}
+
+/** The restart `kMeans` keeps, from every restart's result in order (`kMeansRestarts`). */
+export function bestOfRestarts(results: readonly KMeansResult[], nClusters: number): KMeansResult {
+  let winner: KMeansResult | undefined;
+  for (const result of results) if (replaces(result, winner, nClusters)) winner = result;
+  if (winner === undefined) throw new RangeError("bestOfRestarts: no restarts");
+  return winner;
+}
+
+/**
+ * As scikit-learn: a restart replaces the best so far only if it is better and a different
+ * partition (the same partition found again differs in rounding alone).
+ */
+function replaces(result: KMeansResult, best: KMeansResult | undefined, k: number): boolean {
+  return (
+    best === undefined ||
+    (result.inertia < best.inertia && !sameClustering(result.labels, best.labels, k))
+  );
+}
+
+interface Setup {
+  readonly X: Matrix;
+  readonly k: number;
+  readonly nInit: number;
+  readonly maxIter: number;
+  readonly weight: Float64Array;
+  readonly mean: Float64Array;
+  /** The rows minus their mean, as every distance is measured. */
+  readonly data: Matrix;
+  readonly tol: number;
+  readonly rowNorms: Float64Array;
+  readonly points: Points;
+}
+
+function prepare(X: Matrix, options: KMeansOptions): Setup {
   const { rows: n, cols: d } = X;
   const k = options.nClusters;
   const nInit = options.init !== undefined ? 1 : (options.nInit ?? 10);
@@ -87,8 +151,6 @@ export function kMeans(X: Matrix, options: KMeansOptions): KMeansResult {
     for (let j = 0; j < d; j++) centred[i * d + j] = X.data[i * d + j] - mean[j];
   const data: Matrix = { rows: n, cols: d, data: centred };
   const tol = (options.tol ?? 1e-4) * meanVariance(centred, n, d, weight, totalWeight);
-
-  const rng = new Random(options.seed ?? 0);
   const rowNorms = squaredRowNorms(data);
   // Rows are compared as Lloyd sees them: centred.
   const distinct = options.collapseDuplicates === false ? undefined : distinctRows(data);
@@ -100,36 +162,59 @@ export function kMeans(X: Matrix, options: KMeansOptions): KMeansResult {
           inverse: distinct.inverse,
         }
       : { X: data, norms: rowNorms };
-  const state = new LloydState(n, points.X.rows, k, d, points.norms);
-  let best: KMeansResult | undefined;
-  for (let run = 0; run < nInit; run++) {
+  return { X, k, nInit, maxIter, weight, mean, data, tol, rowNorms, points };
+}
+
+/** The k-means++ draws of one restart: one for the first centre, the trials for each other. */
+function drawsPerRestart(k: number): number {
+  return 1 + (k - 1) * (2 + Math.floor(Math.log(k)));
+}
+
+/** Restarts [first, first + count), centres in centred coordinates. */
+function runRestarts(
+  setup: Setup,
+  options: KMeansOptions,
+  first: number,
+  count: number,
+): KMeansResult[] {
+  const { X, k, data, weight, rowNorms, points, mean } = setup;
+  const rng = new Random(options.seed ?? 0);
+  // Each restart's seeding takes a fixed number of draws (two 32-bit values each): skip the
+  // earlier restarts' so this one draws what it would in one long run.
+  if (options.init === undefined)
+    for (let skip = 2 * first * drawsPerRestart(k); skip > 0; skip--) rng.uint32();
+  const state = new LloydState(X.rows, points.X.rows, k, X.cols, points.norms);
+  const results: KMeansResult[] = [];
+  for (let run = first; run < first + count; run++) {
     const initial =
       options.init !== undefined
-        ? centredCopy(options.init, mean, k, d)
+        ? centredCopy(options.init, mean, k, X.cols)
         : kMeansPlusPlus(data, k, weight, rng, rowNorms, points);
-    const result = lloyd(
-      data,
-      points,
-      weight,
-      initial,
-      maxIter,
-      tol,
-      state,
-      mean,
-      options.onIteration,
+    results.push(
+      lloyd(
+        data,
+        points,
+        weight,
+        initial,
+        setup.maxIter,
+        setup.tol,
+        state,
+        mean,
+        options.onIteration,
+      ),
     );
-    // As scikit-learn: a restart replaces the best only if it is better and a different
-    // partition (the same partition found again differs in rounding alone).
-    if (
-      best === undefined ||
-      (result.inertia < best.inertia && !sameClustering(result.labels, best.labels, k))
-    ) {
-      best = result;
-    }
   }
-  const centres = best!.centres;
-  for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) centres[c * d + j] += mean[j];
-  return best!;
+  return results;
+}
+
+/** The winning restart, its centres moved back to the data's coordinates. */
+function best(setup: Setup, results: KMeansResult[]): KMeansResult {
+  let winner: KMeansResult | undefined;
+  for (const result of results) if (replaces(result, winner, setup.k)) winner = result;
+  const centres = winner!.centres;
+  const d = setup.X.cols;
+  for (let c = 0; c < setup.k; c++) for (let j = 0; j < d; j++) centres[c * d + j] += setup.mean[j];
+  return winner!;
 }
 
 /** Weighted sum of squared Euclidean distances of rows to their labelled centres. */

@@ -174,6 +174,47 @@ test("brute force stays exact on very large and very small values (single-precis
   }
 });
 
+test("brute force stays exact where its 16-bit filter is coarse", () => {
+  const rng = new Random(21);
+  // Near-ties: every reference row at distance 1 ± 1e-9 from the query, far below the filter's
+  // quantisation error (about 2⁻¹² of a row's largest value): only the allowance for that error
+  // keeps the true nearest from being rejected.
+  const d = 40;
+  const ties = new Float64Array(300 * d);
+  for (let i = 0; i < 300; i++) {
+    let norm = 0;
+    for (let j = 0; j < d; j++) norm += (ties[i * d + j] = rng.normal()) ** 2;
+    const radius = (1 + 1e-9 * ((i * 7919) % 300)) / Math.sqrt(norm);
+    for (let j = 0; j < d; j++) ties[i * d + j] *= radius;
+  }
+  const R = matrix(300, d, ties);
+  const origin = matrix(1, d, new Float64Array(d));
+  assertSameNeighbours(kNearest(R, 7, origin), naive(R, 7, origin), 7, 1);
+  // Rows of very different sizes (each has its own scale), queries far outside the reference
+  // rows' range, and rows whose values all have the largest magnitude (the largest integer
+  // products: a 32-bit overflow would show here).
+  const mixed = new Float64Array(400 * 24);
+  for (let i = 0; i < 400; i++) {
+    const size = 10 ** ((i % 9) - 4);
+    for (let j = 0; j < 24; j++)
+      mixed[i * 24 + j] = i % 10 === 0 ? size * (j % 2 ? 1 : -1) : size * rng.normal();
+  }
+  const M = matrix(400, 24, mixed);
+  assertSameNeighbours(kNearest(M, 6), naive(M, 6), 6, 400);
+  const far = matrix(
+    40,
+    24,
+    mixed.slice(0, 40 * 24).map((v, i) => (i % 24 === 3 ? v * 1e6 : v)),
+  );
+  assertSameNeighbours(kNearest(M, 6, far), naive(M, 6, far), 6, 40);
+  // A row with a non-finite value is never filtered out (it is measured, and sorts last).
+  const withInf = M.data.slice();
+  withInf[5 * 24 + 2] = Infinity;
+  const Minf = matrix(400, 24, withInf);
+  const q = matrix(3, 24, M.data.slice(0, 72));
+  assertSameNeighbours(kNearest(Minf, 6, q), naive(Minf, 6, q), 6, 3);
+});
+
 test("KD-tree stays exact on very large, very small and offset values (single-precision filter)", () => {
   // The tree rejects rows in single precision on scaled values; these would overflow, underflow
   // or lose every digit there if the scaling or the error allowance were wrong.

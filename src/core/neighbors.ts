@@ -5,10 +5,10 @@
  * with bounding boxes for pruning: boxes and leaf rows are rejected in single precision (a
  * scaled copy, four values per instruction) against a bound that allows for its rounding, and
  * the rows that pass are measured exactly in double precision; higher dimensions use blocked
- * brute force, where the squared
- * distances of a block of queries to a block of reference rows are estimated from one
- * single-precision matrix product (‖q‖² + ‖r‖² − 2 q·r on centred values) and every row that
- * could be among the k nearest, allowing for the estimate's bounded error, is then measured
+ * brute force, where the squared distances of a block of queries to a block of reference rows
+ * are estimated from one 16-bit integer matrix product (‖q‖² + ‖r‖² − 2 q·r on centred rows,
+ * each quantised with its own power-of-two scale; eight products per instruction) and every row
+ * that could be among the k nearest, allowing for the estimate's bounded error, is then measured
  * exactly in double precision, so neighbours and distances are exact. Both searches run on
  * the WebAssembly SIMD kernels (assembly/kernels.ts); the tree is built here.
  *
@@ -24,7 +24,9 @@ import {
   bruteForceSearchWasm,
   kdTreeSearchWasm,
   paddedWidth,
-  type BruteForceReference,
+  quantiseRows,
+  quantisedWidth,
+  type BruteForceRows,
   type FlatKdTree,
 } from "./wasm.js";
 
@@ -41,26 +43,8 @@ export interface Neighbours {
  * Up to this many features the KD-tree is used; above, its bounding boxes prune too little and
  * brute force on the matrix-product kernel is faster.
  */
-const TREE_MAX_FEATURES = 16;
+export const TREE_MAX_FEATURES = 16;
 const LEAF_SIZE = 32;
-/**
- * Bound on the error of the single-precision filter ‖q‖² + ‖r‖² − 2 q·r relative to
- * ‖q‖² + ‖r‖²: rounding the centred rows to single precision moves a squared distance by at most
- * 4u(‖q‖² + ‖r‖²) and a d-term single-precision dot product errs by at most d·u·‖q‖‖r‖
- * (u = 2⁻²⁴); twice their sum is allowed.
- */
-function filterSlack(d: number): number {
-  return (d + 4) * 2 ** -23;
-}
-/**
- * Absolute allowance for values that fall below single precision's normal range (rows are scaled
- * so the largest reference value is about 1): their rounding error is absolute, under 2⁻¹⁴⁹ per
- * value, far below this.
- */
-function absoluteSlack(d: number): number {
-  return (d + 4) * 2 ** -100;
-}
-
 /** A searchable reference set. */
 export interface NeighbourIndex {
   readonly rows: number;
@@ -79,6 +63,15 @@ export interface NeighbourIndex {
 export interface NeighbourBuffers {
   readonly distances: Float64Array;
   readonly indices: Int32Array;
+}
+
+/**
+ * From how many rows a neighbour search pays for the worker pool (a warm pool costs a few
+ * milliseconds per job): brute force costs about rows × features per query, so wide data pays
+ * from a few hundred rows; the tree's queries are cheaper, so from a few thousand.
+ */
+export function neighbourSearchMinRows(cols: number): number {
+  return cols > TREE_MAX_FEATURES ? 500 : 5_000;
 }
 
 export function buildIndex(reference: Matrix): NeighbourIndex {
@@ -356,46 +349,20 @@ function swapRows(points: Float64Array, d: number, order: Int32Array, a: number,
 class BruteForce implements NeighbourIndex {
   readonly rows: number;
   readonly cols: number;
+  /** Distances do not change when both sets move by the same vector: the reference mean. */
   private readonly mean: Float64Array;
-  private readonly scale: number;
-  private readonly prepared: BruteForceReference;
+  private readonly prepared: BruteForceRows;
 
   constructor(reference: Matrix) {
     this.rows = reference.rows;
     this.cols = reference.cols;
-    // Distances do not change when both sets are shifted by the same vector. Shifting by the
-    // reference mean keeps ‖q‖² + ‖r‖² − 2 q·r from losing its digits to large feature values
-    // (epoch seconds, byte counts); candidates are then measured exactly on the original values.
+    // Centring keeps ‖q‖² + ‖r‖² − 2 q·r from losing its digits to large feature values (epoch
+    // seconds, byte counts); candidates are then measured exactly on the original values.
     const { rows: n, cols: d, data } = reference;
     this.mean = new Float64Array(d);
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) this.mean[j] += data[i * d + j];
     for (let j = 0; j < d; j++) this.mean[j] /= n;
-    // Scale by a power of two (exact) so the largest centred value is about 1: single precision
-    // then neither overflows (values beyond 3.4e38) nor loses relative precision to underflow.
-    let largest = 0;
-    for (let i = 0; i < n; i++)
-      for (let j = 0; j < d; j++)
-        largest = Math.max(largest, Math.abs(data[i * d + j] - this.mean[j]));
-    const exponent = largest > 0 && Number.isFinite(largest) ? Math.ceil(Math.log2(largest)) : 0;
-    this.scale = 2 ** -Math.max(-500, Math.min(500, exponent));
-    this.prepared = this.prepare(reference);
-  }
-
-  private prepare(X: Matrix): BruteForceReference {
-    const { rows, cols: d, data } = X;
-    const dPad = paddedWidth(d);
-    const centred = new Float32Array(rows * dPad);
-    const norms = new Float64Array(rows);
-    for (let i = 0; i < rows; i++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) {
-        const v = Math.fround((data[i * d + j] - this.mean[j]) * this.scale);
-        centred[i * dPad + j] = v;
-        s += v * v;
-      }
-      norms[i] = s;
-    }
-    return { d, rows, original: data, centred, norms, scale: this.scale };
+    this.prepared = quantiseRows(data.subarray(0, n * d), d, this.mean);
   }
 
   search(k: number, queries: Matrix): Neighbours {
@@ -403,44 +370,30 @@ class BruteForce implements NeighbourIndex {
     const m = queries.rows;
     const distances = new Float64Array(m * k);
     const indices = new Int32Array(m * k);
-    bruteForceSearchWasm(
-      this.prepared,
-      this.prepare(queries),
-      k,
-      -1,
-      filterSlack(this.cols),
-      absoluteSlack(this.cols),
-      (first, count, dist, idx) => {
-        distances.set(dist, first * k);
-        indices.set(idx, first * k);
-      },
-    );
+    const prepared = quantiseRows(queries.data.subarray(0, m * queries.cols), this.cols, this.mean);
+    bruteForceSearchWasm(this.prepared, prepared, k, -1, (first, count, dist, idx) => {
+      distances.set(dist, first * k);
+      indices.set(idx, first * k);
+    });
     return { k, distances, indices };
   }
 
   selfQuery(k: number, start: number, end: number, out: NeighbourBuffers): void {
     checkK(this.rows, k, true);
-    const { d, original, centred, norms } = this.prepared;
-    const dPad = paddedWidth(d);
-    const part: BruteForceReference = {
+    const { d, original, quantised, inverseScale, l1, norms } = this.prepared;
+    const width = quantisedWidth(d);
+    const part: BruteForceRows = {
       d,
       rows: end - start,
       original: original.subarray(start * d, end * d),
-      centred: centred.subarray(start * dPad, end * dPad),
+      quantised: quantised.subarray(start * width, end * width),
+      inverseScale: inverseScale.subarray(start, end),
+      l1: l1.subarray(start, end),
       norms: norms.subarray(start, end),
-      scale: this.scale,
     };
-    bruteForceSearchWasm(
-      this.prepared,
-      part,
-      k,
-      start,
-      filterSlack(this.cols),
-      absoluteSlack(this.cols),
-      (first, count, dist, idx) => {
-        out.distances.set(dist, (start + first) * k);
-        out.indices.set(idx, (start + first) * k);
-      },
-    );
+    bruteForceSearchWasm(this.prepared, part, k, start, (first, count, dist, idx) => {
+      out.distances.set(dist, (start + first) * k);
+      out.indices.set(idx, (start + first) * k);
+    });
   }
 }

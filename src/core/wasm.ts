@@ -79,20 +79,23 @@ interface KernelExports {
   ): void;
   bruteForceSearch(
     ref: number,
-    centredRef: number,
+    quantRef: number,
     refNorm: number,
+    refInv: number,
+    refL1: number,
     n: number,
     originalQueries: number,
-    centredQueries: number,
+    quantQueries: number,
     queryNorm: number,
+    queryInv: number,
+    queryL1: number,
     m: number,
     d: number,
     dPad: number,
     selfFirst: number,
     k: number,
-    slack: number,
-    worstScale: number,
-    absoluteSlack: number,
+    relative: number,
+    absolute: number,
     outD: number,
     outI: number,
     dots: number,
@@ -526,6 +529,12 @@ class Layout {
     new Float32Array(this.w.memory.buffer, at, values.length).set(values);
     return at;
   }
+  i16(values: Int16Array): number {
+    const at = this.take(values.byteLength);
+    this.commit();
+    new Int16Array(this.w.memory.buffer, at, values.length).set(values);
+    return at;
+  }
   i32(values: Int32Array): number {
     const at = this.take(values.byteLength);
     this.commit();
@@ -656,59 +665,142 @@ export function kdTreeSearchWasm(
   release();
 }
 
-/** Rows of the reference needed by bruteForceSearchWasm, prepared once. */
-export interface BruteForceReference {
+/**
+ * Rows as bruteForceSearchWasm filters them (see bruteForceSearch in assembly/kernels.ts),
+ * prepared once per reference or query set by `quantiseRows`.
+ */
+export interface BruteForceRows {
   readonly d: number;
   readonly rows: number;
+  /** The rows as given: exact distances are measured on these. */
   readonly original: Float64Array;
   /**
-   * Rows minus the reference mean, times `scale` (a power of two), single precision, padded to
-   * a multiple of 4 features.
+   * Each row minus the centre, times its own power of two, rounded: 16-bit integers, padded to
+   * quantisedWidth(d) features.
    */
-  readonly centred: Float32Array;
-  readonly scale: number;
-  /** Squared norms of the single-precision centred rows (computed in double precision). */
+  readonly quantised: Int16Array;
+  /** Per row: the inverse of its power of two (NaN for a row with a non-finite value). */
+  readonly inverseScale: Float64Array;
+  /** Per row: L1 norm and squared norm of the centred row before rounding. */
+  readonly l1: Float64Array;
   readonly norms: Float64Array;
 }
 
-/** Features of a single-precision row padded for the kernel (a multiple of 4). */
+/** Features of a quantised row padded for the kernel (a multiple of 8). */
+export function quantisedWidth(d: number): number {
+  return (d + 7) & ~7;
+}
+
+/**
+ * Bits of the quantised values: the largest b ≤ 14 with width · 4^b < 2^31, so a dot product of
+ * two rows whose values are at most 2^b in size never leaves 32 bits.
+ */
+export function quantisedBits(width: number): number {
+  let b = 14;
+  while (b > 1 && width * 4 ** b >= 2 ** 31) b--;
+  return b;
+}
+
+/**
+ * The kernel's view of `data` (rows × d): each row minus `centre`, times the power of two that
+ * brings its largest magnitude to at most 2^bits, rounded to integers. A row with a non-finite
+ * value gets NaN norms and scale, so the filter never rejects it and it is always measured exactly.
+ */
+export function quantiseRows(data: Float64Array, d: number, centre: Float64Array): BruteForceRows {
+  const rows = d > 0 ? data.length / d : 0;
+  const width = quantisedWidth(d);
+  const bits = quantisedBits(width);
+  const quantised = new Int16Array(rows * width);
+  const inverseScale = new Float64Array(rows);
+  const l1 = new Float64Array(rows);
+  const norms = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let largest = 0;
+    let sumAbs = 0;
+    let sumSquares = 0;
+    for (let j = 0; j < d; j++) {
+      const c = data[i * d + j] - centre[j];
+      const a = Math.abs(c);
+      if (a > largest) largest = a;
+      sumAbs += a;
+      sumSquares += c * c;
+    }
+    if (!Number.isFinite(sumAbs) || !Number.isFinite(sumSquares)) {
+      inverseScale[i] = NaN;
+      l1[i] = NaN;
+      norms[i] = NaN;
+      continue;
+    }
+    l1[i] = sumAbs;
+    norms[i] = sumSquares;
+    if (largest === 0) continue; // the centre itself: all zeros, exactly
+    // 2^exponent ≥ largest, so every scaled value is at most 2^bits (capped where the row is so
+    // small that the scale itself would overflow; its values then round to smaller integers).
+    let exponent = Math.ceil(Math.log2(largest));
+    while (2 ** exponent < largest) exponent++;
+    const shift = Math.min(1023, bits - exponent);
+    const scale = 2 ** shift;
+    inverseScale[i] = 2 ** -shift;
+    for (let j = 0; j < d; j++)
+      quantised[i * width + j] = Math.round((data[i * d + j] - centre[j]) * scale);
+  }
+  return { d, rows, original: data, quantised, inverseScale, l1, norms };
+}
+
+/** Features of a single-precision row padded for the KD-tree kernel (a multiple of 4). */
 export function paddedWidth(d: number): number {
   return (d + 3) & ~3;
 }
 
 const BLOCK_Q = 64;
-const BLOCK_R = 1024;
+const BLOCK_R = 256;
+
+/**
+ * Bound on the double-precision rounding the filter allows for, relative to ‖q‖² + ‖r‖² and to
+ * the k-th squared distance: the centring, the norms and the exact distance each err by at most
+ * (d + 2)·2⁻⁵³ of them; this is several times that.
+ */
+function filterRelative(d: number): number {
+  return (d + 32) * 2 ** -50;
+}
+
+/** Absolute allowance for squared distances in the subnormal range (rounding there is absolute). */
+function filterAbsolute(d: number): number {
+  return (d + 4) * 2 ** -1060;
+}
 
 /**
  * k nearest reference rows of each query row by blocked brute force on the kernel (see
- * bruteForceSearch in assembly/kernels.ts). Queries come as original and centred rows with
- * their squared norms; `selfFirst` ≥ 0 makes query i reference row selfFirst + i, excluded.
+ * bruteForceSearch in assembly/kernels.ts), both sets prepared by `quantiseRows` with the same
+ * centre; `selfFirst` ≥ 0 makes query i reference row selfFirst + i, excluded.
  */
 export function bruteForceSearchWasm(
-  ref: BruteForceReference,
-  queries: BruteForceReference,
+  ref: BruteForceRows,
+  queries: BruteForceRows,
   k: number,
   selfFirst: number,
-  slack: number,
-  absoluteSlack: number,
   onChunk: (first: number, count: number, distances: Float64Array, indices: Int32Array) => void,
 ): void {
   const w = load();
   const { d } = ref;
   const m = queries.rows;
   const mem = new Layout(w);
-  const dPad = paddedWidth(d);
+  const width = quantisedWidth(d);
   const original = mem.f64(ref.original);
-  const centred = mem.f32(ref.centred);
+  const quantised = mem.i16(ref.quantised);
   const norms = mem.f64(ref.norms);
+  const inverse = mem.f64(ref.inverseScale);
+  const l1 = mem.f64(ref.l1);
   const dots = mem.take(BLOCK_Q * BLOCK_R * 4);
   const topD = mem.take(BLOCK_Q * k * 8);
   const topI = mem.take(BLOCK_Q * k * 4);
   const sizes = mem.take(BLOCK_Q * 4);
   const chunk = Math.min(QUERY_CHUNK, m);
   const qOriginal = mem.take(chunk * d * 8);
-  const qCentred = mem.take(chunk * dPad * 4);
+  const qQuantised = mem.take(chunk * width * 2);
   const qNorms = mem.take(chunk * 8);
+  const qInverse = mem.take(chunk * 8);
+  const qL1 = mem.take(chunk * 8);
   const outD = mem.take(chunk * k * 8);
   const outI = mem.take(chunk * k * 4);
   mem.commit();
@@ -718,26 +810,31 @@ export function bruteForceSearchWasm(
     new Float64Array(buf, qOriginal, count * d).set(
       queries.original.subarray(first * d, (first + count) * d),
     );
-    new Float32Array(buf, qCentred, count * dPad).set(
-      queries.centred.subarray(first * dPad, (first + count) * dPad),
+    new Int16Array(buf, qQuantised, count * width).set(
+      queries.quantised.subarray(first * width, (first + count) * width),
     );
     new Float64Array(buf, qNorms, count).set(queries.norms.subarray(first, first + count));
+    new Float64Array(buf, qInverse, count).set(queries.inverseScale.subarray(first, first + count));
+    new Float64Array(buf, qL1, count).set(queries.l1.subarray(first, first + count));
     w.bruteForceSearch(
       original,
-      centred,
+      quantised,
       norms,
+      inverse,
+      l1,
       ref.rows,
       qOriginal,
-      qCentred,
+      qQuantised,
       qNorms,
+      qInverse,
+      qL1,
       count,
       d,
-      dPad,
+      width,
       selfFirst >= 0 ? selfFirst + first : -1,
       k,
-      slack,
-      ref.scale * ref.scale,
-      absoluteSlack,
+      filterRelative(d),
+      filterAbsolute(d),
       outD,
       outI,
       dots,

@@ -16,7 +16,7 @@
 import { z } from "zod";
 import { baseParams, defineDetector, f64 } from "./contract.js";
 import { matrix, type Matrix } from "../core/matrix.js";
-import { kNearest } from "../core/neighbors.js";
+import { kNearest, neighbourSearchMinRows } from "../core/neighbors.js";
 
 export const abodParams = baseParams.extend({
   nNeighbors: z
@@ -120,8 +120,7 @@ export const abod = defineDetector({
   summary: "Angle-Based Outlier Detection (fast): low variance of angles to the nearest rows.",
   reference: "Kriegel, Schubert & Zimek 2008; PyOD ABOD (method='fast')",
   deterministic: true,
-  // Neighbour searches cost microseconds per row: the pool pays from a few thousand rows.
-  parallelMinRows: 5_000,
+  parallelMinRows: neighbourSearchMinRows,
   params: abodParams,
   state: z.object({ train: f64 }),
   checkState(s: AbodState, d: number) {

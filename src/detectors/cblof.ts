@@ -15,7 +15,14 @@
  */
 import { z } from "zod";
 import { baseParams, defineDetector, f64, i32 } from "./contract.js";
-import { kMeans } from "../core/kmeans.js";
+import {
+  bestOfRestarts,
+  kMeans,
+  kMeansRestartCount,
+  kMeansRestarts,
+  type KMeansOptions,
+  type KMeansResult,
+} from "../core/kmeans.js";
 import type { Matrix } from "../core/matrix.js";
 
 export const cblofParams = baseParams.extend({
@@ -47,6 +54,8 @@ export const cblofParams = baseParams.extend({
   seed: z.int().default(0).describe("Random seed of the k-means seeding: same seed, same scores."),
 });
 
+type CblofParams = z.output<typeof cblofParams>;
+
 interface CblofState {
   /** Cluster centres, clusters × features, row-major. */
   readonly centres: Float64Array;
@@ -71,17 +80,43 @@ export const cblof = defineDetector({
     if (!s.large.some((v) => v === 1)) return "no large cluster";
     return undefined;
   },
+  // k-means restarts cost milliseconds per thousand rows each: the pool pays from a few thousand.
+  parallelMinRows: 5_000,
+  // The k-means restarts are independent: the pool runs them on every core.
+  pieces: {
+    count: (X, p) => kMeansRestartCount(X, kMeansOptions(X, p)),
+    run: (X, p, first, count) => kMeansRestarts(X, kMeansOptions(X, p), first, count),
+    finish: (X, p, results) =>
+      fromClustering(
+        X,
+        p,
+        bestOfRestarts(results as KMeansResult[], kMeansOptions(X, p).nClusters),
+      ),
+  },
   fit(X, p) {
-    const k = Math.min(p.nClusters, X.rows);
-    const { centres, labels } = kMeans(X, { nClusters: k, nInit: p.nInit, seed: p.seed });
-    const sizes = new Int32Array(k);
-    for (const l of labels) sizes[l]++;
-    return { state: { centres, sizes, large: largeClusters(sizes, X.rows, p.alpha, p.beta) } };
+    return fromClustering(X, p, kMeans(X, kMeansOptions(X, p)));
   },
   score(state, X, p) {
     return scoreRows(state, X, p.useWeights);
   },
 });
+
+function kMeansOptions(X: Matrix, p: CblofParams): KMeansOptions {
+  return { nClusters: Math.min(p.nClusters, X.rows), nInit: p.nInit, seed: p.seed };
+}
+
+/** The fitted state from the winning clustering. */
+function fromClustering(
+  X: Matrix,
+  p: CblofParams,
+  clustering: KMeansResult,
+): { state: CblofState } {
+  const { centres, labels } = clustering;
+  const k = centres.length / X.cols;
+  const sizes = new Int32Array(k);
+  for (const l of labels) sizes[l]++;
+  return { state: { centres, sizes, large: largeClusters(sizes, X.rows, p.alpha, p.beta) } };
+}
 
 /**
  * Which clusters are large (1) and which small (0), by PyOD's rule. Clusters past the last

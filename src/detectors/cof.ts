@@ -29,7 +29,7 @@
 import { z } from "zod";
 import { baseParams, defineDetector, f64 } from "./contract.js";
 import { matrix, type Matrix } from "../core/matrix.js";
-import { kNearest } from "../core/neighbors.js";
+import { kNearest, neighbourSearchMinRows } from "../core/neighbors.js";
 import { numpyArgsortHead, numpyDistance } from "../core/replay-sort.js";
 
 export const cofParams = baseParams.extend({
@@ -179,8 +179,7 @@ export const cof = defineDetector({
     "Connectivity-based Outlier Factor: chaining distance relative to the neighbours' (low-density patterns).",
   reference: "Tang, Chen, Fu & Cheung 2002; PyOD COF",
   deterministic: true,
-  // Neighbour searches cost microseconds per row: the pool pays from a few thousand rows.
-  parallelMinRows: 5_000,
+  parallelMinRows: neighbourSearchMinRows,
   params: cofParams,
   state: z.object({ train: f64, chaining: f64 }),
   checkState(s: CofState, d: number) {

@@ -67,6 +67,17 @@ export interface DetectorDefinition<P extends AnyParamsSchema, S> {
   selfNeighbours?(rows: number, params: z.output<P>): number;
   fitFromNeighbours?(X: Matrix, params: z.output<P>, nn: Neighbours): FitResult<S>;
   /**
+   * Present on detectors whose fit is mostly independent pieces (k-means restarts): how many,
+   * the results of pieces [first, first + count) (structured-cloneable, so a worker can send
+   * them), and the fit from every piece's result in order. `fit` must give the same result as
+   * `finish(X, p, run(X, p, 0, count(X, p)))`; the pool runs the pieces on every core.
+   */
+  readonly pieces?: {
+    count(X: Matrix, params: z.output<P>): number;
+    run(X: Matrix, params: z.output<P>, first: number, count: number): unknown[];
+    finish(X: Matrix, params: z.output<P>, results: unknown[]): FitResult<S>;
+  };
+  /**
    * Present on detectors with their own labelling rule: the score above which a row is an
    * outlier, or undefined to use the contamination quantile of the training scores (PyOD's
    * rule, model.ts) as every other detector. Gets the training scores for rules drawn from
@@ -81,9 +92,10 @@ export interface DetectorDefinition<P extends AnyParamsSchema, S> {
   pyodBatchScore?(state: S, X: Matrix, params: z.output<P>): Float64Array;
   /**
    * From how many rows fitting and scoring on the worker pool pays off (parallel.ts; default
-   * 200,000). Detectors that cost microseconds or more per row (neighbour searches) set it lower.
+   * 200,000), or that number as a function of the feature count. Detectors that cost
+   * microseconds or more per row (neighbour searches) set it lower.
    */
-  readonly parallelMinRows?: number;
+  readonly parallelMinRows?: number | ((cols: number) => number);
   fit(X: Matrix, params: z.output<P>): FitResult<S>;
   score(state: S, X: Matrix, params: z.output<P>): Float64Array;
 }

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { baseParams, defineDetector, f64, type FitResult } from "./contract.js";
 import { matrix, type Matrix } from "../core/matrix.js";
-import { kNearest, type Neighbours } from "../core/neighbors.js";
+import { kNearest, neighbourSearchMinRows, type Neighbours } from "../core/neighbors.js";
 
 export const knnParams = baseParams.extend({
   nNeighbors: z.int().min(1).default(5).describe("Neighbours per row, k (PyOD: n_neighbors)."),
@@ -62,8 +62,7 @@ export const knn = defineDetector({
   summary: "Distance to the k nearest training rows (largest, mean or median): global outliers.",
   reference: "Ramaswamy, Rastogi & Shim 2000; Angiulli & Pizzuti 2002; PyOD KNN",
   deterministic: true,
-  // Neighbour searches cost microseconds per row: the pool pays from a few thousand rows.
-  parallelMinRows: 5_000,
+  parallelMinRows: neighbourSearchMinRows,
   params: knnParams,
   state: z.object({ train: f64 }),
   checkState(s: KnnState, d: number) {

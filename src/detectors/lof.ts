@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { baseParams, defineDetector, f64, type FitResult } from "./contract.js";
 import { matrix, type Matrix } from "../core/matrix.js";
-import { kNearest, type Neighbours } from "../core/neighbors.js";
+import { kNearest, neighbourSearchMinRows, type Neighbours } from "../core/neighbors.js";
 
 export const lofParams = baseParams.extend({
   nNeighbors: z
@@ -83,8 +83,7 @@ export const lof = defineDetector({
   reference:
     "Breunig, Kriegel, Ng & Sander 2000; PyOD LOF (scikit-learn LocalOutlierFactor, novelty)",
   deterministic: true,
-  // Neighbour searches cost microseconds per row: the pool pays from a few thousand rows.
-  parallelMinRows: 5_000,
+  parallelMinRows: neighbourSearchMinRows,
   params: lofParams,
   state: z.object({ train: f64, kDistance: f64, density: f64 }),
   checkState(s: LofState, d: number) {

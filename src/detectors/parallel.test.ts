@@ -26,6 +26,22 @@ for (const def of listDetectors()) {
   });
 }
 
+// Wide data: brute-force neighbour searches, which take the pool from a few hundred rows
+// (neighbourSearchMinRows), with the self-query cut into parts.
+const wide = matrix(
+  701,
+  24,
+  Float64Array.from({ length: 701 * 24 }, () => rng.normal()),
+);
+for (const name of ["knn", "lof", "cof", "abod", "sod"]) {
+  test(`${name} on 24 features: the pool's fit and scores are exactly the single thread's`, async () => {
+    const sync = fit(name, wide);
+    const parallel = await fitAsync(name, wide);
+    assert.deepEqual(Array.from(parallel.trainingScores), Array.from(sync.trainingScores));
+    assert.deepEqual(Array.from(await scoreAsync(sync, wide)), Array.from(score(sync, wide)));
+  });
+}
+
 test("scoreAsync refuses the wrong width like score", async () => {
   const model = fit("hbos", X);
   await assert.rejects(scoreAsync(model, matrix(2, 4), { minRows: 1 }), /fit on 5 features, got 4/);

@@ -195,13 +195,48 @@ async function fitByFeature(
   return { state: def.mergeFeatureStates!(states), trainingScores };
 }
 
+/**
+ * A fit made of independent pieces (the definition's `pieces`: k-means restarts), the pieces
+ * shared out over the pool and finished here from their results in order: the same fit as on
+ * one thread.
+ */
+async function fitByPieces(
+  def: AnyDetector,
+  params: Record<string, unknown>,
+  X: Matrix,
+): Promise<{ state: unknown; trainingScores?: Float64Array }> {
+  const pieces = def.pieces!;
+  const threads = workers();
+  const X2 = sharedMatrix(X);
+  const replies = await Promise.all(
+    shares(pieces.count(X, params), threads.length).map(async ([start, end], t) => {
+      const reply = await threads[t].run({
+        kind: "fitPieces",
+        detector: def.name,
+        params,
+        data: X2.data,
+        rows: X.rows,
+        cols: X.cols,
+        start,
+        end,
+      });
+      if (!reply.ok)
+        throw new Error(`${def.name}: fitting on a worker thread failed: ${reply.error}`);
+      return reply;
+    }),
+  );
+  const results = replies.flatMap((r) => (r.ok ? (r.pieces ?? []) : []));
+  return pieces.finish(X, params, results);
+}
+
 export interface ParallelOptions {
   /** Inputs with fewer rows are scored on the calling thread. */
   readonly minRows?: number;
 }
 
-function minRows(def: AnyDetector, options: ParallelOptions): number {
-  return options.minRows ?? def.parallelMinRows ?? PARALLEL_MIN_ROWS;
+function minRows(def: AnyDetector, options: ParallelOptions, cols: number): number {
+  const own = def.parallelMinRows;
+  return options.minRows ?? (typeof own === "function" ? own(cols) : own) ?? PARALLEL_MIN_ROWS;
 }
 
 /** As `score`, on every core for large inputs (same numbers). */
@@ -211,7 +246,7 @@ export async function scoreAsync(
   options: ParallelOptions = {},
 ): Promise<Float64Array> {
   const def = getDetector(model.detector);
-  if (X.rows < minRows(def, options)) return score(model, X);
+  if (X.rows < minRows(def, options, X.cols)) return score(model, X);
   checkScorable(model, X);
   return scoreRows(def, model.state, model.params, X);
 }
@@ -254,7 +289,7 @@ export async function fitAsync(
 ): Promise<Model> {
   const { def, params } = prepareFit(detector, X, rawParams);
   // Workers find detectors by name, so only registered ones can run there.
-  const small = X.rows < minRows(def, options) || !isRegistered(def);
+  const small = X.rows < minRows(def, options, X.cols) || !isRegistered(def);
   if (!small && def.mergeFeatureStates !== undefined && X.cols > 1) {
     const { state, trainingScores } = await fitByFeature(def, params, X);
     return finishModel(def.name, params, X.cols, state, trainingScores);
@@ -264,7 +299,9 @@ export async function fitAsync(
   const fitted =
     fromNeighbours !== undefined && k > 0
       ? fromNeighbours(X, params, await kNearestAsync(X, k))
-      : def.fit(X, params);
+      : !small && def.pieces !== undefined
+        ? await fitByPieces(def, params, X)
+        : def.fit(X, params);
   const trainingScores =
     fitted.trainingScores ??
     (small ? def.score(fitted.state, X, params) : await scoreRows(def, fitted.state, params, X));

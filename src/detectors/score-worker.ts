@@ -7,6 +7,8 @@
  *   into a shared output;
  * - `fitFeatures`: single-feature fits of a separable detector for features [start, end),
  *   returning each feature's state and training-score contribution;
+ * - `fitPieces`: pieces [start, end) of a fit made of independent pieces (a definition's
+ *   `pieces`: k-means restarts), their results sent back;
  * - `neighbours`: part [start, end) of a self-query of a shared matrix (every row's k nearest
  *   other rows), written into shared outputs. Each worker builds the same index (deterministic),
  *   so the parts fit together exactly.
@@ -52,6 +54,17 @@ export interface FitJob {
   readonly keepModel: boolean;
 }
 
+export interface FitPiecesJob {
+  readonly kind: "fitPieces";
+  readonly detector: string;
+  readonly params: Record<string, unknown>;
+  readonly data: Float64Array;
+  readonly rows: number;
+  readonly cols: number;
+  readonly start: number;
+  readonly end: number;
+}
+
 export interface NeighboursJob {
   readonly kind: "neighbours";
   readonly data: Float64Array;
@@ -81,7 +94,8 @@ export interface FitDistinctJob {
   readonly inverse: Int32Array;
 }
 
-export type PoolJob = ScoreJob | FitFeaturesJob | FitJob | NeighboursJob | FitDistinctJob;
+export type PoolJob =
+  ScoreJob | FitFeaturesJob | FitJob | NeighboursJob | FitDistinctJob | FitPiecesJob;
 
 export type PoolReply =
   | {
@@ -94,6 +108,8 @@ export type PoolReply =
       model?: string;
       /** fitDistinct: whether the training scores came from the distinct rows. */
       scoredDistinct?: boolean;
+      /** fitPieces: each piece's result, in order. */
+      pieces?: unknown[];
     }
   | { ok: false; error: string; errorName?: string };
 
@@ -140,6 +156,11 @@ function run(job: PoolJob): PoolReply {
     return { ok: true };
   }
   const def = getDetector(job.detector);
+  if (job.kind === "fitPieces") {
+    const X = matrix(job.rows, job.cols, job.data);
+    const pieces = def.pieces!.run(X, job.params, job.start, job.end - job.start);
+    return { ok: true, pieces };
+  }
   if (job.kind === "score") {
     const X = matrix(
       job.end - job.start,

@@ -26,7 +26,7 @@
 import { z } from "zod";
 import { baseParams, defineDetector, f64, i32 } from "./contract.js";
 import { matrix, type Matrix } from "../core/matrix.js";
-import { kNearest } from "../core/neighbors.js";
+import { kNearest, neighbourSearchMinRows } from "../core/neighbors.js";
 import { ParamError } from "../core/errors.js";
 import { numbaArgsortTail, numbaArgsortTailSparse } from "../core/replay-sort.js";
 
@@ -165,8 +165,7 @@ export const sod = defineDetector({
     "Subspace Outlier Degree: deviation from shared-neighbour references in their low-variance features.",
   reference: "Kriegel, Kröger, Schubert & Zimek 2009; PyOD SOD",
   deterministic: true,
-  // Neighbour searches cost microseconds per row: the pool pays from a few thousand rows.
-  parallelMinRows: 5_000,
+  parallelMinRows: neighbourSearchMinRows,
   params: sodParams,
   state: z.object({ train: f64, neighbours: i32 }),
   checkState(s: SodState, d: number) {
