@@ -581,7 +581,7 @@ function taylorV(r: v128): v128 {
 @inline
 function expV(y: v128): v128 {
   const under = f64x2.lt(y, f64x2.splat(EXP_LOW));
-  const yc = f64x2.min(f64x2.max(y, f64x2.splat(EXP_LOW)), f64x2.splat(EXP_HIGH));
+  const yc = f64x2.pmin(f64x2.pmax(y, f64x2.splat(EXP_LOW)), f64x2.splat(EXP_HIGH));
   const t = f64x2.add(f64x2.mul(yc, f64x2.splat(LOG2E)), f64x2.splat(ROUNDER));
   const m = f64x2.sub(t, f64x2.splat(ROUNDER));
   const r = f64x2.sub(f64x2.sub(yc, f64x2.mul(m, f64x2.splat(LN2_HI))), f64x2.mul(m, f64x2.splat(LN2_LO)));
@@ -637,8 +637,8 @@ function rbfFromDotsStrided(dots: usize, n: i32, k: i32, aSq: usize, bSq: usize,
       let s0 = f64x2.sub(f64x2.add(av, v128.load(sq)), f64x2.mul(two, v128.load(at)));
       let s1 = f64x2.sub(f64x2.add(av, v128.load(sq, 16)), f64x2.mul(two, v128.load(at, 16)));
       if (clip) {
-        s0 = f64x2.max(s0, zero);
-        s1 = f64x2.max(s1, zero);
+        s0 = f64x2.pmax(s0, zero);
+        s1 = f64x2.pmax(s1, zero);
       }
       const e0 = expV(f64x2.mul(g, s0));
       const e1 = expV(f64x2.mul(g, s1));
@@ -648,7 +648,7 @@ function rbfFromDotsStrided(dots: usize, n: i32, k: i32, aSq: usize, bSq: usize,
     for (; c < pairs; c += 2) {
       const at = row + (<usize>c << 3);
       let s = f64x2.sub(f64x2.add(av, v128.load(bSq + (<usize>c << 3))), f64x2.mul(two, v128.load(at)));
-      if (clip) s = f64x2.max(s, zero);
+      if (clip) s = f64x2.pmax(s, zero);
       v128.store(at, expV(f64x2.mul(g, s)));
     }
     for (; c < k; c++) {
@@ -1348,4 +1348,47 @@ export function ocsvmTrainingSums(lower: usize, n: i32, blockRows: i32, alpha: u
     }
     offset += <usize>(r1 - r0) * rowBytes;
   }
+}
+
+// SGDOneClassSVM's whole fit with learning rate 'optimal' and no averaging (the defaults): up to
+// maxIter epochs of sgdOcsvmEpoch over the rows in `order` (i32, updated in place), each
+// shuffled first when `shuffle` is 1 by scikit-learn's Fisher–Yates pass with our_rand_r from
+// `seed` (the same permutation applied every epoch, as src/core/replay-random.ts does), and
+// the stopping rule of src/detectors/sgdocsvm.ts: after each epoch, non-finite weights or
+// intercept end the fit (returns −epoch, counted from 1); an epoch whose summed loss exceeds the
+// best minus tol·n (when `useTol` is 1) counts as stalled, and 5 stalled in a row end it.
+// Returns the epochs run. `state` as sgdOcsvmEpoch's.
+export function sgdOcsvmFit(data: usize, d: i32, order: usize, n: i32, weights: usize, state: usize, seed: u32, shuffle: i32, maxIter: i32, useTol: i32, tol: f64): i32 {
+  let bestLoss = Infinity;
+  let stalled = 0;
+  const slack = tol * <f64>n;
+  for (let epoch = 0; epoch < maxIter; epoch++) {
+    if (shuffle) {
+      let s = seed;
+      for (let i = 0; i < n - 1; i++) {
+        if (s == 0) s = 1;
+        s ^= s << 13;
+        s ^= s >> 17;
+        s ^= s << 5;
+        const j = i + <i32>((s % 0x80000000) % <u32>(n - i));
+        const a = order + (<usize>i << 2);
+        const b = order + (<usize>j << 2);
+        const held = load<i32>(a);
+        store<i32>(a, load<i32>(b));
+        store<i32>(b, held);
+      }
+    }
+    const sumLoss = sgdOcsvmEpoch(data, d, order, n, weights, state);
+    let finite = load<f64>(state, 8);
+    finite -= finite; // 0 if finite, NaN if not
+    for (let j = 0; j < d; j++) {
+      const w = load<f64>(weights + (<usize>j << 3));
+      finite += w - w;
+    }
+    if (finite != 0) return -(epoch + 1);
+    stalled = useTol && sumLoss > bestLoss - slack ? stalled + 1 : 0;
+    if (sumLoss < bestLoss) bestLoss = sumLoss;
+    if (stalled >= 5) return epoch + 1;
+  }
+  return maxIter;
 }

@@ -144,6 +144,19 @@ interface KernelExports {
     binOf: number,
     out: number,
   ): void;
+  sgdOcsvmFit(
+    data: number,
+    d: number,
+    order: number,
+    n: number,
+    weights: number,
+    state: number,
+    seed: number,
+    shuffle: number,
+    maxIter: number,
+    useTol: number,
+    tol: number,
+  ): number;
   nonzeroColumns(data: number, n: number, d: number, flags: number): number;
   keepColumns(data: number, n: number, d: number, columns: number, m: number): void;
   rowDots(data: number, n: number, d: number, w: number, out: number): void;
@@ -1015,10 +1028,25 @@ export function lodaSession(
   };
 }
 
+/** The settings of a fit on the kernel (sgdOcsvmFit in assembly/kernels.ts). */
+export interface SgdOcsvmFitSettings {
+  /** α = ν/2, and the 'optimal' schedule's t₀. */
+  readonly alpha: number;
+  readonly optimalInit: number;
+  readonly fitIntercept: boolean;
+  /** Shuffle before every epoch, with scikit-learn's seed for it. */
+  readonly shuffle: boolean;
+  readonly shuffleSeed: number;
+  readonly maxIter: number;
+  /** The stopping tolerance, or null never to stop early. */
+  readonly tol: number | null;
+}
+
 /**
- * SGDOneClassSVM's epochs on the kernel (sgdOcsvmEpoch in assembly/kernels.ts: learning rate
- * 'optimal', no averaging), over rows copied into kernel memory once. Valid until `finish`; no
- * other kernel may run in between (the calls are synchronous).
+ * SGDOneClassSVM's fit with learning rate 'optimal' and no averaging on the kernel
+ * (sgdOcsvmFit in assembly/kernels.ts: every epoch, its shuffle and the stopping rule, without
+ * returning to JavaScript in between), over rows copied into kernel memory once. Valid until
+ * `finish`; no other kernel may run in between (the calls are synchronous).
  *
  * Columns that are ±0 in every row are left out of kernel memory: their weights never move from
  * +0 (+0 plus ±0 is +0), and a product ±0 leaves a running sum that starts at +0 as it is (such a
@@ -1029,11 +1057,11 @@ export interface SgdOcsvmSession {
   /** The columns the kernel works on, ascending (all d when none is zero throughout). */
   readonly columns: Int32Array;
   /**
-   * One pass over the rows in `order`, updating `weights` (one per kept column) and `state`
-   * ([scale, intercept, t, alpha, optimalInit, fitIntercept]) in place; returns the summed hinge
-   * loss.
+   * Runs the fit from w = 0 (one weight per kept column, written to `weights`) and `state`
+   * ([scale, intercept, t], updated in place). Returns the epochs run, or −epoch (counted from
+   * 1) if the weights or intercept stopped being finite at that epoch.
    */
-  epoch(order: Int32Array, weights: Float64Array, state: Float64Array): number;
+  fit(settings: SgdOcsvmFitSettings, weights: Float64Array, state: Float64Array): number;
   /** Each row's x · coef (coef one per kept column), summed in column order (rowDots). */
   dots(coef: Float64Array): Float64Array;
   finish(): void;
@@ -1061,14 +1089,34 @@ export function sgdOcsvmSession(data: Float64Array, n: number, d: number): SgdOc
   const m = columns.length;
   return {
     columns,
-    epoch(order, weights, state) {
-      new Int32Array(w.memory.buffer, orderAt, n).set(order);
-      new Float64Array(w.memory.buffer, weightsAt, m).set(weights);
-      new Float64Array(w.memory.buffer, stateAt, 6).set(state);
-      const loss = w.sgdOcsvmEpoch(dataAt, m, orderAt, n, weightsAt, stateAt);
+    fit(settings, weights, state) {
+      const order = new Int32Array(w.memory.buffer, orderAt, n);
+      for (let i = 0; i < n; i++) order[i] = i;
+      new Float64Array(w.memory.buffer, weightsAt, m).fill(0);
+      new Float64Array(w.memory.buffer, stateAt, 6).set([
+        state[0],
+        state[1],
+        state[2],
+        settings.alpha,
+        settings.optimalInit,
+        settings.fitIntercept ? 1 : 0,
+      ]);
+      const epochs = w.sgdOcsvmFit(
+        dataAt,
+        m,
+        orderAt,
+        n,
+        weightsAt,
+        stateAt,
+        settings.shuffleSeed,
+        settings.shuffle ? 1 : 0,
+        settings.maxIter,
+        settings.tol === null ? 0 : 1,
+        settings.tol ?? 0,
+      );
       weights.set(new Float64Array(w.memory.buffer, weightsAt, m));
-      state.set(new Float64Array(w.memory.buffer, stateAt, 6));
-      return loss;
+      state.set(new Float64Array(w.memory.buffer, stateAt, 3));
+      return epochs;
     },
     dots(coef) {
       new Float64Array(w.memory.buffer, weightsAt, m).set(coef);

@@ -116,20 +116,85 @@ export const sgdocsvm = defineDetector({
 
 /**
  * The fit; `onKernel` false runs every epoch in JavaScript, which the tests compare with the
- * kernel's epochs bit for bit. On the kernel, the training rows' scores come from the rows
- * already in kernel memory (the same bits as `score`); otherwise they are left to `score`.
+ * kernel's bit for bit. The defaults (learning rate 'optimal', no averaging) run on the
+ * WebAssembly kernel: the same operations in the same order, without bounds checks or a return
+ * to JavaScript between epochs; there the training rows' scores come from the rows already in
+ * kernel memory (the same bits as `score`), otherwise they are left to `score`.
  */
 export function sgdFit(
   X: Matrix,
   p: SgdParams,
   onKernel = true,
 ): { state: SgdocsvmState; trainingScores?: Float64Array } {
-  const { rows: n, cols: d, data } = X;
-  const alpha = p.nu / 2;
   const average = p.average === true ? 1 : p.average === false ? 0 : p.average;
-  const tol = p.tol ?? -Infinity;
-  // The one draw scikit-learn takes from random_state: the seed of every epoch's shuffle.
+  if (onKernel && p.learningRate === "optimal" && average === 0) return fitOnKernel(X, p);
+  return { state: fitInJs(X, p, average) };
+}
+
+/**
+ * α = ν/2; t₀ of the 'optimal' schedule (Bottou's heuristic: the first step is
+ * η₀ = typw / max(1, −dloss(−typw)) = typw for the hinge loss, so that t₀ = 1 / (η₀ α)); and the
+ * one draw scikit-learn takes from random_state, the seed of every epoch's shuffle.
+ */
+function schedule(p: SgdParams): { alpha: number; optimalInit: number; shuffleSeed: number } {
+  const alpha = p.nu / 2;
+  const typw = Math.sqrt(1 / Math.sqrt(alpha));
+  const optimalInit = p.learningRate === "optimal" ? 1 / (typw * alpha) : 0;
   const shuffleSeed = new NumpyRandomState(p.seed).randint(0, 0x7fffffff);
+  return { alpha, optimalInit, shuffleSeed };
+}
+
+function overflowError(epoch: number): DataError {
+  return new DataError(
+    `sgdocsvm: the weights overflowed at epoch ${epoch}; standardise the features first`,
+  );
+}
+
+/** The defaults' fit on the kernel (sgdOcsvmSession), and the training rows' scores. */
+function fitOnKernel(
+  X: Matrix,
+  p: SgdParams,
+): { state: SgdocsvmState; trainingScores: Float64Array } {
+  const { rows: n, cols: d, data } = X;
+  const { alpha, optimalInit, shuffleSeed } = schedule(p);
+  const session = sgdOcsvmSession(data, n, d);
+  try {
+    // One weight per column the kernel kept (the others stay +0; see sgdOcsvmSession).
+    const kept = new Float64Array(session.columns.length);
+    // w = weights · scale (scikit-learn's WeightVector), b = 1 − offset with offset starting at 0.
+    const state = Float64Array.of(1, 1, 1); // scale, intercept, t
+    const epochs = session.fit(
+      {
+        alpha,
+        optimalInit,
+        fitIntercept: p.fitIntercept,
+        shuffle: p.shuffle,
+        shuffleSeed,
+        maxIter: p.maxIter,
+        tol: p.tol,
+      },
+      kept,
+      state,
+    );
+    if (epochs < 0) throw overflowError(-epochs);
+    const [scale, intercept] = state;
+    const coef = new Float64Array(d);
+    session.columns.forEach((column, j) => (coef[column] = kept[j]));
+    foldScale(coef, scale, new Float64Array(0), 0, 1);
+    const offset = 1 - intercept;
+    const trainingScores = session.dots(Float64Array.from(session.columns, (c) => coef[c]));
+    for (let i = 0; i < n; i++) trainingScores[i] = -(trainingScores[i] - offset);
+    return { state: { coef, offset }, trainingScores };
+  } finally {
+    session.finish();
+  }
+}
+
+/** Every setting's fit in JavaScript (the reference for the kernel's). */
+function fitInJs(X: Matrix, p: SgdParams, average: number): SgdocsvmState {
+  const { rows: n, cols: d, data } = X;
+  const { alpha, optimalInit, shuffleSeed } = schedule(p);
+  const tol = p.tol ?? -Infinity;
 
   // w = weights · scale (scikit-learn's WeightVector), b = 1 − offset with offset starting at 0.
   const weights = new Float64Array(d);
@@ -149,129 +214,74 @@ export function sgdFit(
   };
 
   let eta = p.eta0;
-  let optimalInit = 0;
-  if (p.learningRate === "optimal") {
-    // Bottou's heuristic: the first step is η₀ = typw / max(1, −dloss(−typw)) = typw for the
-    // hinge loss, so that t₀ = 1 / (η₀ α).
-    const typw = Math.sqrt(1 / Math.sqrt(alpha));
-    optimalInit = 1 / (typw * alpha);
-  }
-
   const order = Int32Array.from({ length: n }, (_, i) => i);
   let t = 1;
   let bestLoss = Infinity;
   let stalled = 0;
-  // The defaults (learning rate 'optimal', no averaging) run their epochs on the WebAssembly
-  // kernel: the same operations in the same order, without bounds checks (about 2x faster on
-  // wide data, where each row's dot product is long; same bits, tested).
-  const session =
-    onKernel && p.learningRate === "optimal" && average === 0
-      ? sgdOcsvmSession(data, n, d)
-      : undefined;
-  // On the kernel, one weight per column it kept (the others stay +0; see sgdOcsvmSession).
-  const epochWeights = session !== undefined ? new Float64Array(session.columns.length) : weights;
-  let trainingScores: Float64Array | undefined;
-  const kernelState = Float64Array.of(
-    scale,
-    intercept,
-    t,
-    alpha,
-    optimalInit,
-    p.fitIntercept ? 1 : 0,
-  );
-  try {
-    for (let epoch = 0; epoch < p.maxIter; epoch++) {
-      let sumLoss = 0;
-      if (p.shuffle) shuffleAsScikitLearn(order, shuffleSeed);
-      if (session !== undefined) {
-        kernelState[0] = scale;
-        kernelState[1] = intercept;
-        kernelState[2] = t;
-        sumLoss = session.epoch(order, epochWeights, kernelState);
-        scale = kernelState[0];
-        intercept = kernelState[1];
-        t = kernelState[2];
-      } else {
-        // w·x of the epoch's first row; each later row's is summed while the step before it
-        // updates w (each weight is final once added to, and the sum runs in feature order).
-        let dot = 0;
-        const first = order[0] * d;
-        for (let j = 0; j < d; j++) dot += weights[j] * data[first + j];
-        for (let k = 0; k < n; k++) {
-          const at = order[k] * d;
-          const next = k + 1 < n ? order[k + 1] * d : -1;
-          const margin = dot * scale + intercept;
-          if (p.learningRate === "optimal") eta = 1 / (alpha * (optimalInit + t - 1));
-          else if (p.learningRate === "invscaling") eta = p.eta0 / Math.pow(t, p.powerT);
-          // Hinge loss with target 1: 1 − margin inside the margin, its slope −1 there.
-          const inside = margin <= 1;
-          if (inside) sumLoss += 1 - margin;
-          const update = inside ? eta : 0;
-          const shrink = Math.max(0, 1 - eta * alpha);
-          scale *= shrink;
-          if (scale < SCALE_FLOOR) fold();
-          let nextDot = 0;
-          if (update !== 0) {
-            const step = update / scale;
-            if (next >= 0) {
-              for (let j = 0; j < d; j++) {
-                const w = weights[j] + data[at + j] * step;
-                weights[j] = w;
-                nextDot += w * data[next + j];
-              }
-            } else for (let j = 0; j < d; j++) weights[j] += data[at + j] * step;
-          } else if (next >= 0) {
-            for (let j = 0; j < d; j++) nextDot += weights[j] * data[next + j];
+  for (let epoch = 0; epoch < p.maxIter; epoch++) {
+    let sumLoss = 0;
+    if (p.shuffle) shuffleAsScikitLearn(order, shuffleSeed);
+    // w·x of the epoch's first row; each later row's is summed while the step before it
+    // updates w (each weight is final once added to, and the sum runs in feature order).
+    let dot = 0;
+    const first = order[0] * d;
+    for (let j = 0; j < d; j++) dot += weights[j] * data[first + j];
+    for (let k = 0; k < n; k++) {
+      const at = order[k] * d;
+      const next = k + 1 < n ? order[k + 1] * d : -1;
+      const margin = dot * scale + intercept;
+      if (p.learningRate === "optimal") eta = 1 / (alpha * (optimalInit + t - 1));
+      else if (p.learningRate === "invscaling") eta = p.eta0 / Math.pow(t, p.powerT);
+      // Hinge loss with target 1: 1 − margin inside the margin, its slope −1 there.
+      const inside = margin <= 1;
+      if (inside) sumLoss += 1 - margin;
+      const update = inside ? eta : 0;
+      const shrink = Math.max(0, 1 - eta * alpha);
+      scale *= shrink;
+      if (scale < SCALE_FLOOR) fold();
+      let nextDot = 0;
+      if (update !== 0) {
+        const step = update / scale;
+        if (next >= 0) {
+          for (let j = 0; j < d; j++) {
+            const w = weights[j] + data[at + j] * step;
+            weights[j] = w;
+            nextDot += w * data[next + j];
           }
-          dot = nextDot;
-          if (p.fitIntercept) {
-            const interceptUpdate = update - 2 * eta * alpha;
-            if (interceptUpdate !== 0) intercept += interceptUpdate;
-          }
-          if (average > 0 && average <= t) {
-            const steps = t - average + 1;
-            const mu = 1 / steps;
-            const factor = -update / scale;
-            for (let j = 0; j < d; j++) averaged[j] += averageA * data[at + j] * factor;
-            if (steps > 1) averageB /= 1 - mu;
-            averageA += mu * averageB * scale;
-            averageIntercept += (intercept - averageIntercept) / steps;
-          }
-          t++;
-        }
+        } else for (let j = 0; j < d; j++) weights[j] += data[at + j] * step;
+      } else if (next >= 0) {
+        for (let j = 0; j < d; j++) nextDot += weights[j] * data[next + j];
       }
-      if (!Number.isFinite(intercept) || !allFinite(epochWeights)) {
-        throw new DataError(
-          `sgdocsvm: the weights overflowed at epoch ${epoch + 1}; standardise the features first`,
-        );
+      dot = nextDot;
+      if (p.fitIntercept) {
+        const interceptUpdate = update - 2 * eta * alpha;
+        if (interceptUpdate !== 0) intercept += interceptUpdate;
       }
-      stalled = tol > -Infinity && sumLoss > bestLoss - tol * n ? stalled + 1 : 0;
-      if (sumLoss < bestLoss) bestLoss = sumLoss;
-      if (stalled >= EPOCHS_WITHOUT_IMPROVEMENT) {
-        if (p.learningRate === "adaptive" && eta > 1e-6) {
-          eta /= 5;
-          stalled = 0;
-        } else break;
+      if (average > 0 && average <= t) {
+        const steps = t - average + 1;
+        const mu = 1 / steps;
+        const factor = -update / scale;
+        for (let j = 0; j < d; j++) averaged[j] += averageA * data[at + j] * factor;
+        if (steps > 1) averageB /= 1 - mu;
+        averageA += mu * averageB * scale;
+        averageIntercept += (intercept - averageIntercept) / steps;
       }
+      t++;
     }
-    if (session !== undefined) {
-      session.columns.forEach((column, j) => (weights[column] = epochWeights[j]));
-      fold();
-      const offset = 1 - intercept;
-      trainingScores = session.dots(Float64Array.from(session.columns, (c) => weights[c]));
-      for (let i = 0; i < n; i++) trainingScores[i] = -(trainingScores[i] - offset);
+    if (!Number.isFinite(intercept) || !allFinite(weights)) throw overflowError(epoch + 1);
+    stalled = tol > -Infinity && sumLoss > bestLoss - tol * n ? stalled + 1 : 0;
+    if (sumLoss < bestLoss) bestLoss = sumLoss;
+    if (stalled >= EPOCHS_WITHOUT_IMPROVEMENT) {
+      if (p.learningRate === "adaptive" && eta > 1e-6) {
+        eta /= 5;
+        stalled = 0;
+      } else break;
     }
-  } finally {
-    session?.finish();
   }
-  if (session !== undefined)
-    return { state: { coef: weights, offset: 1 - intercept }, trainingScores };
   fold();
   // scikit-learn reports the averaged model once averaging has covered at least one step.
-  if (average > 0 && average <= t - 1) {
-    return { state: { coef: averaged, offset: 1 - averageIntercept } };
-  }
-  return { state: { coef: weights, offset: 1 - intercept } };
+  if (average > 0 && average <= t - 1) return { coef: averaged, offset: 1 - averageIntercept };
+  return { coef: weights, offset: 1 - intercept };
 }
 
 function foldScale(
