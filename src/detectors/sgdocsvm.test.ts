@@ -194,3 +194,25 @@ test("sgdocsvm: columns that are zero throughout leave the kernel's weights and 
     assert.deepEqual(Array.from(scored), plain);
   }
 });
+
+test("sgdocsvm's kernel fit follows the JavaScript one in its settings and its overflow error", () => {
+  const rng = new Random(44);
+  const X = matrix(
+    90,
+    7,
+    Float64Array.from({ length: 630 }, () => rng.normal() * 3 - 1),
+  );
+  // Without shuffling, without early stopping, and a few epochs only.
+  for (const settings of [{ shuffle: false }, { tol: null, maxIter: 7 }, { maxIter: 2 }]) {
+    const p = sgdocsvmParams.parse(settings);
+    const onKernel = sgdFit(X, p, true).state;
+    const inJs = sgdFit(X, p, false).state;
+    assert.equal(onKernel.offset, inJs.offset, JSON.stringify(settings));
+    assert.deepEqual(Array.from(onKernel.coef), Array.from(inJs.coef), JSON.stringify(settings));
+  }
+  // Rows near the largest double: both stop at the same epoch with the same error.
+  const huge = fromRows([[1.7e308], [1.7e308], [1.7e308]]);
+  const p = sgdocsvmParams.parse({});
+  assert.throws(() => sgdFit(huge, p, false), /overflowed at epoch 1/);
+  assert.throws(() => sgdFit(huge, p, true), /overflowed at epoch 1/);
+});
