@@ -81,9 +81,11 @@ export interface DetectorDefinition<P extends AnyParamsSchema, S> {
   pyodBatchScore?(state: S, X: Matrix, params: z.output<P>): Float64Array;
   /**
    * From how many rows fitting and scoring on the worker pool pays off (parallel.ts; default
-   * 200,000). Detectors that cost microseconds or more per row (neighbour searches) set it lower.
+   * 200,000). Detectors that cost microseconds or more per row (neighbour searches) set it lower;
+   * a function of the params where that depends on them (approximate neighbour search never
+   * uses the pool: its index searches on every core itself and workers would rebuild it).
    */
-  readonly parallelMinRows?: number;
+  readonly parallelMinRows?: number | ((params: z.output<P>) => number);
   fit(X: Matrix, params: z.output<P>): FitResult<S>;
   score(state: S, X: Matrix, params: z.output<P>): Float64Array;
 }

@@ -200,8 +200,13 @@ export interface ParallelOptions {
   readonly minRows?: number;
 }
 
-function minRows(def: AnyDetector, options: ParallelOptions): number {
-  return options.minRows ?? def.parallelMinRows ?? PARALLEL_MIN_ROWS;
+function minRows(
+  def: AnyDetector,
+  options: ParallelOptions,
+  params: Readonly<Record<string, unknown>>,
+): number {
+  const own = def.parallelMinRows;
+  return options.minRows ?? (typeof own === "function" ? own(params) : own) ?? PARALLEL_MIN_ROWS;
 }
 
 /** As `score`, on every core for large inputs (same numbers). */
@@ -211,7 +216,7 @@ export async function scoreAsync(
   options: ParallelOptions = {},
 ): Promise<Float64Array> {
   const def = getDetector(model.detector);
-  if (X.rows < minRows(def, options)) return score(model, X);
+  if (X.rows < minRows(def, options, model.params)) return score(model, X);
   checkScorable(model, X);
   return scoreRows(def, model.state, model.params, X);
 }
@@ -254,7 +259,7 @@ export async function fitAsync(
 ): Promise<Model> {
   const { def, params } = prepareFit(detector, X, rawParams);
   // Workers find detectors by name, so only registered ones can run there.
-  const small = X.rows < minRows(def, options) || !isRegistered(def);
+  const small = X.rows < minRows(def, options, params) || !isRegistered(def);
   if (!small && def.mergeFeatureStates !== undefined && X.cols > 1) {
     const { state, trainingScores } = await fitByFeature(def, params, X);
     return finishModel(def.name, params, X.cols, state, trainingScores);
