@@ -36,6 +36,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BatchMatches, Index as UsearchIndex, Matches } from "usearch";
 import { ParamError, ShapeError } from "./errors.js";
+import { distinctRows } from "./distinct.js";
 import { localityOrder } from "./locality-order.js";
 import { assertFinite, type Matrix } from "./matrix.js";
 import type { Neighbours } from "./neighbors.js";
@@ -121,10 +122,19 @@ export class ApproximateIndex {
   readonly rows: number;
   readonly cols: number;
   readonly options: HnswOptions;
-  private readonly reference: Float64Array;
+  /**
+   * The graph holds each distinct row once. Copies of one row are at distance 0 from each
+   * other, and HNSW's neighbour selection links a new row to one of several copies only, so
+   * copies in the graph would be unreachable (one-off on ODDS smtp, 57k training rows, many
+   * repeated: recall@5 0.936, some k-th distances 50× the exact ones). Instead each distinct row
+   * lists its copies (ascending row index), and a candidate stands for all of them.
+   */
+  private readonly distinct: Float64Array;
+  private readonly copyStart: Int32Array;
+  private readonly copies: Int32Array;
   private readonly mean: Float64Array;
   private readonly scale: number;
-  /** Reference rows in insertion order (nearby rows together) and their scaled copies. */
+  /** Distinct rows in insertion order (nearby rows together) and their scaled copies. */
   private readonly order: Int32Array;
   private readonly stored: Float32Array;
   private graph: UsearchIndex;
@@ -133,34 +143,44 @@ export class ApproximateIndex {
 
   constructor(reference: Matrix, options: HnswOptions = HNSW_DEFAULTS) {
     checkHnswOptions(options);
-    const { rows: n, cols: d, data } = reference;
+    const { rows: n, cols: d } = reference;
     if (n < 1 || d < 1)
       throw new ShapeError(`approximate neighbours: cannot index ${n} rows × ${d} features`);
     assertFinite(reference, "approximate neighbour search: reference rows");
     this.rows = n;
     this.cols = d;
     this.options = options;
-    this.reference = data;
+    const unique = distinctRows(reference);
+    const u = unique.X.rows;
+    const data = unique.X.data;
+    this.distinct = data;
+    this.copyStart = new Int32Array(u + 1);
+    for (let i = 0; i < n; i++) this.copyStart[unique.inverse[i] + 1]++;
+    for (let v = 0; v < u; v++) this.copyStart[v + 1] += this.copyStart[v];
+    this.copies = new Int32Array(n);
+    const fill = this.copyStart.slice(0, u);
+    for (let i = 0; i < n; i++) this.copies[fill[unique.inverse[i]]++] = i;
+
     // Centre and scale by a power of two (distances keep their order; the scaling is exact), so
     // the largest scaled value is about 1, as the exact engine does for its single-precision filter.
     this.mean = new Float64Array(d);
-    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) this.mean[j] += data[i * d + j];
-    for (let j = 0; j < d; j++) this.mean[j] /= n;
+    for (let v = 0; v < u; v++) for (let j = 0; j < d; j++) this.mean[j] += data[v * d + j];
+    for (let j = 0; j < d; j++) this.mean[j] /= u;
     let largest = 0;
-    for (let i = 0; i < n; i++)
+    for (let v = 0; v < u; v++)
       for (let j = 0; j < d; j++)
-        largest = Math.max(largest, Math.abs(data[i * d + j] - this.mean[j]));
+        largest = Math.max(largest, Math.abs(data[v * d + j] - this.mean[j]));
     const exponent = largest > 0 && Number.isFinite(largest) ? Math.ceil(Math.log2(largest)) : 0;
     this.scale = 2 ** -Math.max(-500, Math.min(500, exponent));
 
-    this.order = localityOrder(data, n, d);
-    this.stored = new Float32Array(n * d);
-    const keys = new BigUint64Array(n);
-    for (let p = 0; p < n; p++) {
-      const row = this.order[p];
-      keys[p] = BigInt(row);
+    this.order = localityOrder(data, u, d);
+    this.stored = new Float32Array(u * d);
+    const keys = new BigUint64Array(u);
+    for (let p = 0; p < u; p++) {
+      const v = this.order[p];
+      keys[p] = BigInt(v);
       for (let j = 0; j < d; j++)
-        this.stored[p * d + j] = (data[row * d + j] - this.mean[j]) * this.scale;
+        this.stored[p * d + j] = (data[v * d + j] - this.mean[j]) * this.scale;
     }
     this.graph = this.emptyGraph();
     this.graph.add(keys, this.stored, 1); // one thread: see the module comment
@@ -169,6 +189,11 @@ export class ApproximateIndex {
   /** Whether searches now run on every core (from the first batch of THREADED_MIN_QUERIES). */
   get searchesOnEveryCore(): boolean {
     return this.threaded;
+  }
+
+  /** How many distinct rows the graph holds. */
+  get distinctRows(): number {
+    return this.order.length;
   }
 
   private emptyGraph(): UsearchIndex {
@@ -235,7 +260,11 @@ export class ApproximateIndex {
       if (unscalable[p] === 1) scaled.fill(0, p * d, p * d + d); // answered by a scan instead
     }
     const out = { k, distances: new Float64Array(m * k), indices: new Int32Array(m * k) };
-    this.answer(scaled, order, queries.data, false, k, unscalable, out);
+    const one = new Int32Array(1);
+    this.answer(scaled, queries.data, order, k, false, unscalable, out, (p) => {
+      one[0] = order[p];
+      return one;
+    });
     return out;
   }
 
@@ -244,29 +273,48 @@ export class ApproximateIndex {
     checkApproximateK(this.rows, k, true);
     const n = this.rows;
     const out = { k, distances: new Float64Array(n * k), indices: new Int32Array(n * k) };
-    this.answer(this.stored, this.order, this.reference, true, k, new Uint8Array(n), out);
+    // One search per distinct row answers all its copies (each leaving itself out).
+    const { copies, copyStart, order } = this;
+    this.answer(
+      this.stored,
+      this.distinct,
+      order,
+      k,
+      true,
+      new Uint8Array(order.length),
+      out,
+      (p) => copies.subarray(copyStart[order[p]], copyStart[order[p] + 1]),
+    );
     return out;
   }
 
   /**
-   * Answers scaled queries (row-major, query p being original row `rowOf[p]` of `originals`),
-   * writing each answer at its original row. `leaveOut`: the queries are the reference rows and
-   * each leaves itself out.
+   * Answers scaled queries (row-major; query p's original values are row `valuesRow[p]` of
+   * `values`), writing the answer of each output row `outputs(p)` at that row. `self`: the
+   * queries are the distinct reference rows and each output row leaves itself out.
    */
   private answer(
     scaled: Float32Array,
-    rowOf: Int32Array,
-    originals: Float64Array,
-    leaveOut: boolean,
+    values: Float64Array,
+    valuesRow: Int32Array,
     k: number,
+    self: boolean,
     scanOnly: Uint8Array,
     out: { distances: Float64Array; indices: Int32Array },
+    outputs: (p: number) => Int32Array,
   ): void {
     const d = this.cols;
-    const count = rowOf.length;
-    const wanted = k + (leaveOut ? 1 : 0);
+    const count = valuesRow.length;
+    const u = this.order.length;
+    // Every candidate the search kept (its list of expansionSearch), not only the k best by
+    // single-precision distance: measuring them all exactly costs little next to the search, and
+    // settles ties and near-ties at the k-th place as the exact engine does. At least k distinct
+    // rows (each stands for one row or more; a self-query also finds its own).
+    const wanted = Math.min(u, Math.max(k + (self ? 1 : 0), this.options.expansionSearch));
     if (count >= THREADED_MIN_QUERIES && !this.threadsTried) this.enableSearchThreads();
     const threads = this.threaded ? 0 : 1; // 0: usearch uses every core
+    const candD = new Float64Array(wanted + 1);
+    const candV = new Int32Array(wanted + 1);
     const topD = new Float64Array(k);
     const topI = new Int32Array(k);
     for (let first = 0; first < count; first += QUERY_CHUNK) {
@@ -279,25 +327,66 @@ export class ApproximateIndex {
       );
       for (let q = 0; q < m; q++) {
         const p = first + q;
-        const row = rowOf[p];
-        const skip = leaveOut ? row : -1;
+        const at = valuesRow[p] * d;
+        // Each candidate measured once, exactly; in a self-query the query's own distinct row
+        // (its other copies, at distance 0) is always a candidate, found by the graph or not.
         let size = 0;
+        if (self) {
+          candV[size] = valuesRow[p];
+          candD[size++] = 0;
+        }
         if (scanOnly[p] === 0) {
-          const base = q * wanted;
           for (let c = 0; c < found.counts[q]; c++) {
-            const r = Number(found.keys[base + c]);
-            if (r === skip) continue;
-            const d2 = squaredDistance(originals, row * d, this.reference, r * d, d);
-            size = offer(topD, topI, k, size, d2, r);
+            const v = Number(found.keys[q * wanted + c]);
+            if (self && v === valuesRow[p]) continue;
+            candV[size] = v;
+            candD[size++] = squaredDistance(values, at, this.distinct, v * d, d);
           }
         }
-        if (size < k) this.scan(originals, row * d, skip, k, topD, topI); // fills all k
-        for (let c = 0; c < k; c++) {
-          out.distances[row * k + c] = Math.sqrt(topD[c]);
-          out.indices[row * k + c] = topI[c];
+        for (const row of outputs(p)) {
+          const skip = self ? row : -1;
+          let filled = 0;
+          if (scanOnly[p] === 0)
+            for (let c = 0; c < size; c++)
+              filled = this.offerCopies(candV[c], candD[c], skip, k, filled, topD, topI);
+          if (filled < k) {
+            // Too few candidates from the graph: measure every distinct row.
+            filled = 0;
+            for (let v = 0; v < u; v++) {
+              const d2 = squaredDistance(values, at, this.distinct, v * d, d);
+              filled = this.offerCopies(v, d2, skip, k, filled, topD, topI);
+            }
+          }
+          for (let c = 0; c < k; c++) {
+            out.distances[row * k + c] = Math.sqrt(topD[c]);
+            out.indices[row * k + c] = topI[c];
+          }
         }
       }
     }
+  }
+
+  /**
+   * Offers the copies of distinct row v, all at squared distance d2, in ascending row order
+   * (except `skip`) until the list takes no more; returns the list's new size.
+   */
+  private offerCopies(
+    v: number,
+    d2: number,
+    skip: number,
+    k: number,
+    size: number,
+    topD: Float64Array,
+    topI: Int32Array,
+  ): number {
+    for (let c = this.copyStart[v]; c < this.copyStart[v + 1]; c++) {
+      const row = this.copies[c];
+      if (row === skip) continue;
+      // Later copies have higher indices at the same distance: none would be taken either.
+      if (size === k && (d2 > topD[k - 1] || (d2 === topD[k - 1] && row > topI[k - 1]))) break;
+      size = offer(topD, topI, k, size, d2, row);
+    }
+    return size;
   }
 
   /** The graph's candidates for m scaled queries: keys (m × wanted) and how many each has. */
@@ -319,31 +408,6 @@ export class ApproximateIndex {
     const batch = result as BatchMatches;
     for (let q = 0; q < m; q++) counts[q] = Number(batch.counts[q]);
     return { keys: batch.keys, counts };
-  }
-
-  /** Exact answer by measuring every reference row, into the k places of topD / topI. */
-  private scan(
-    originals: Float64Array,
-    at: number,
-    skip: number,
-    k: number,
-    topD: Float64Array,
-    topI: Int32Array,
-  ): number {
-    const d = this.cols;
-    let size = 0;
-    for (let r = 0; r < this.rows; r++) {
-      if (r === skip) continue;
-      size = offer(
-        topD,
-        topI,
-        k,
-        size,
-        squaredDistance(originals, at, this.reference, r * d, d),
-        r,
-      );
-    }
-    return size;
   }
 }
 
