@@ -2,10 +2,11 @@
  * `node dist/bench/recall.js`: how good and how fast approximate neighbour search
  * (src/core/approximate-neighbors.ts) is against the exact engine (src/core/neighbors.ts).
  *
- *   node dist/bench/recall.js [--sizes 100000,1000000] [--no-generated] [--no-odds]
+ *   node dist/bench/recall.js [--sizes 100000,1000000] [--cols 10] [--no-generated] [--no-odds]
  *                             [--no-detectors] [--timeout 900]
  *
- * 1. Neighbours on generated rows × 10 (src/bench/generated.ts), k = 5 (knn's default) and 20
+ * 1. Neighbours on generated rows × 10 (src/bench/generated.ts; --cols for wider rows, where
+ *    the exact engine switches to brute force above 16), k = 5 (knn's default) and 20
  *    (lof's): every row's k nearest other rows (the self-query a fit runs), exact on every core
  *    (kNearestAsync) vs approximate (graph built on one thread, searched on every core).
  * 2. The same on the ODDS sets with the most rows or features (mnist 100-d, smtp, satellite):
@@ -13,7 +14,8 @@
  *    standardised as the parity protocol does; then knn's and lof's test ROC AUC with exact and
  *    approximate neighbours (src/eval/experiment.ts runSeed).
  * 3. knn and lof with `neighbours: "approximate"`, fit + score of every row of generated data
- *    (as `npm run bench` times the exact ones: fitAsync + scoreAsync, own process, peak RSS).
+ *    (as `npm run bench` times the exact ones: fitAsync + scoreAsync, own process, peak RSS);
+ *    run first, so the children's peak RSS is their own.
  *
  * Columns: recall = share of the exact k neighbours found; tie recall = share of the found
  * neighbours no farther than the exact k-th (a tie with an exact neighbour counts: copies of
@@ -144,6 +146,7 @@ interface DetectorRow {
   detector: string;
   neighbours: string;
   rows: number;
+  cols: number;
   fitSeconds?: number;
   scoreSeconds?: number;
   peakMiB?: number;
@@ -151,8 +154,13 @@ interface DetectorRow {
 }
 
 /** Child-process entry: one detector fitted and scored on generated rows; prints JSON. */
-async function runCase(detector: string, rows: number, neighbours: string): Promise<void> {
-  const X = generated(rows, 10, 1);
+async function runCase(
+  detector: string,
+  rows: number,
+  neighbours: string,
+  cols: number,
+): Promise<void> {
+  const X = generated(rows, cols, 1);
   const t0 = performance.now();
   const model = await fitAsync(detector, X, { neighbours });
   const t1 = performance.now();
@@ -182,8 +190,8 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const caseAt = args.indexOf("--case");
   if (caseAt >= 0) {
-    const [detector, rows, neighbours] = args.slice(caseAt + 1);
-    await runCase(detector, Number(rows), neighbours);
+    const [detector, rows, neighbours, cols] = args.slice(caseAt + 1);
+    await runCase(detector, Number(rows), neighbours, Number(cols ?? 10));
     return;
   }
   const option = (name: string): string | undefined => {
@@ -191,17 +199,59 @@ async function main(): Promise<void> {
     return at >= 0 ? args[at + 1] : undefined;
   };
   const sizes = (option("--sizes") ?? "100000,1000000").split(",").map(Number);
+  const cols = Number(option("--cols") ?? 10);
   const timeoutSeconds = Number(option("--timeout") ?? 900);
   console.log(
     `HNSW defaults ${JSON.stringify(HNSW_DEFAULTS)}; ${availableParallelism()} threads; exact = kNearestAsync (self) or kNearest (test rows)`,
   );
 
+  // First, while this process is small: a child's peak RSS as Node reports it (getrusage) starts
+  // from its parent's at the fork, so cases spawned after the large sections below would report
+  // this process's peak instead of theirs.
+  const detectorRows: DetectorRow[] = [];
+  if (!args.includes("--no-detectors")) {
+    console.log(
+      `knn and lof with approximate neighbours: fit + score every generated row × ${cols} (fitAsync + scoreAsync), own process`,
+    );
+    console.log(
+      `${"rows".padStart(9)} ${"detector".padEnd(8)} ${"fit s".padStart(8)} ${"score s".padStart(8)} ${"total s".padStart(8)} ${"peak MiB".padStart(9)}`,
+    );
+    for (const rows of sizes) {
+      for (const detector of ["knn", "lof"]) {
+        const child = spawnSync(
+          process.execPath,
+          [
+            fileURLToPath(import.meta.url),
+            "--case",
+            detector,
+            String(rows),
+            "approximate",
+            String(cols),
+          ],
+          { encoding: "utf8", maxBuffer: 1 << 20, timeout: timeoutSeconds * 1000 },
+        );
+        const row: DetectorRow = { detector, neighbours: "approximate", rows, cols };
+        if (child.status !== 0 || child.signal !== null) {
+          row.error = child.signal !== null ? `no result within ${timeoutSeconds} s` : child.stderr;
+          console.log(`${String(rows).padStart(9)} ${detector.padEnd(8)} FAILED: ${row.error}`);
+        } else {
+          Object.assign(row, JSON.parse(child.stdout) as DetectorRow);
+          console.log(
+            `${String(rows).padStart(9)} ${detector.padEnd(8)} ${row.fitSeconds!.toFixed(2).padStart(8)} ${row.scoreSeconds!.toFixed(2).padStart(8)} ` +
+              `${(row.fitSeconds! + row.scoreSeconds!).toFixed(2).padStart(8)} ${row.peakMiB!.toFixed(0).padStart(9)}`,
+          );
+        }
+        detectorRows.push(row);
+      }
+    }
+  }
+
   const neighbourRows: NeighbourRow[] = [];
   if (!args.includes("--no-generated")) {
-    console.log(`\nGenerated rows × 10: every row's k nearest other rows`);
+    console.log(`\nGenerated rows × ${cols}: every row's k nearest other rows`);
     console.log(HEADER);
     for (const rows of sizes) {
-      neighbourRows.push(...(await compareNeighbours(`generated`, generated(rows, 10, 1))));
+      neighbourRows.push(...(await compareNeighbours(`generated`, generated(rows, cols, 1))));
     }
   }
 
@@ -248,37 +298,6 @@ async function main(): Promise<void> {
               `${row.delta.toFixed(4).padStart(8)} ${row.exactSeconds.toFixed(2).padStart(8)} ${row.approximateSeconds.toFixed(2).padStart(8)}`,
           );
         }
-      }
-    }
-  }
-
-  const detectorRows: DetectorRow[] = [];
-  if (!args.includes("--no-detectors")) {
-    console.log(
-      `\nknn and lof with approximate neighbours: fit + score every generated row (fitAsync + scoreAsync), own process`,
-    );
-    console.log(
-      `${"rows".padStart(9)} ${"detector".padEnd(8)} ${"fit s".padStart(8)} ${"score s".padStart(8)} ${"total s".padStart(8)} ${"peak MiB".padStart(9)}`,
-    );
-    for (const rows of sizes) {
-      for (const detector of ["knn", "lof"]) {
-        const child = spawnSync(
-          process.execPath,
-          [fileURLToPath(import.meta.url), "--case", detector, String(rows), "approximate"],
-          { encoding: "utf8", maxBuffer: 1 << 20, timeout: timeoutSeconds * 1000 },
-        );
-        const row: DetectorRow = { detector, neighbours: "approximate", rows };
-        if (child.status !== 0 || child.signal !== null) {
-          row.error = child.signal !== null ? `no result within ${timeoutSeconds} s` : child.stderr;
-          console.log(`${String(rows).padStart(9)} ${detector.padEnd(8)} FAILED: ${row.error}`);
-        } else {
-          Object.assign(row, JSON.parse(child.stdout) as DetectorRow);
-          console.log(
-            `${String(rows).padStart(9)} ${detector.padEnd(8)} ${row.fitSeconds!.toFixed(2).padStart(8)} ${row.scoreSeconds!.toFixed(2).padStart(8)} ` +
-              `${(row.fitSeconds! + row.scoreSeconds!).toFixed(2).padStart(8)} ${row.peakMiB!.toFixed(0).padStart(9)}`,
-          );
-        }
-        detectorRows.push(row);
       }
     }
   }
