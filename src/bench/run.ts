@@ -27,8 +27,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { matrix, takeRows, type Matrix } from "../core/matrix.js";
-import { Random } from "../core/random.js";
+import { takeRows, type Matrix } from "../core/matrix.js";
 import { applyScaler, fitStandardScaler } from "../core/stats.js";
 import { readNumericCsv } from "../data/csv.js";
 import { withDb } from "../data/db.js";
@@ -48,6 +47,9 @@ import {
   type HuntKind,
 } from "./hunt-bench.js";
 import { runNeuralBench, type NeuralCase } from "./neural.js";
+import { generated } from "./generated.js";
+
+export { generated };
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "..", "..");
@@ -91,22 +93,6 @@ async function timeDetector(
     scores.push((t2 - t1) / 1000);
   }
   return { fitSeconds: median(fits), scoreSeconds: median(scores) };
-}
-
-/** Gaussian clusters plus 1% scattered outliers, seeded. */
-export function generated(rows: number, cols: number, seed: number): Matrix {
-  const rng = new Random(seed);
-  const data = new Float64Array(rows * cols);
-  const centres = Array.from({ length: 4 }, () =>
-    Array.from({ length: cols }, () => rng.uniform(-5, 5)),
-  );
-  for (let i = 0; i < rows; i++) {
-    const outlier = rng.float() < 0.01;
-    const c = centres[rng.int(centres.length)];
-    for (let j = 0; j < cols; j++)
-      data[i * cols + j] = outlier ? rng.uniform(-12, 12) : c[j] + rng.normal();
-  }
-  return matrix(rows, cols, data);
 }
 
 /**

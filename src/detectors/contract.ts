@@ -92,10 +92,11 @@ export interface DetectorDefinition<P extends AnyParamsSchema, S> {
   pyodBatchScore?(state: S, X: Matrix, params: z.output<P>): Float64Array;
   /**
    * From how many rows fitting and scoring on the worker pool pays off (parallel.ts; default
-   * 200,000), or that number as a function of the feature count. Detectors that cost
-   * microseconds or more per row (neighbour searches) set it lower.
+   * 200,000), or that number as a function of the feature count and params. Detectors that cost
+   * microseconds or more per row (neighbour searches) set it lower; approximate neighbour search
+   * never uses the pool (its index searches on every core itself and workers would rebuild it).
    */
-  readonly parallelMinRows?: number | ((cols: number) => number);
+  readonly parallelMinRows?: number | ((cols: number, params: z.output<P>) => number);
   fit(X: Matrix, params: z.output<P>): FitResult<S>;
   score(state: S, X: Matrix, params: z.output<P>): Float64Array;
 }

@@ -6,8 +6,13 @@ import { knn } from "./knn.js";
 
 const line = matrix(5, 1, Float64Array.of(0, 1, 2, 4, 10));
 
-test("knn defaults are PyOD's", () => {
-  assert.deepEqual(knn.params.parse({}), { contamination: 0.1, nNeighbors: 5, method: "largest" });
+test("knn defaults are PyOD's (and exact neighbours)", () => {
+  assert.deepEqual(knn.params.parse({}), {
+    contamination: 0.1,
+    nNeighbors: 5,
+    method: "largest",
+    neighbours: "exact",
+  });
 });
 
 test("knn toy: training rows are scored without themselves", () => {

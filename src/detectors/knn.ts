@@ -2,12 +2,20 @@
  * kNN outlier score (Ramaswamy et al. 2000; Angiulli & Pizzuti 2002), as PyOD's KNN: a row's
  * distance to its k-th nearest training row (`largest`), or the mean or median of its k nearest
  * distances. Training rows are scored without themselves (scikit-learn's `kneighbors()`); new
- * rows against all training rows. Euclidean distance; exact neighbours (src/core/neighbors.ts).
+ * rows against all training rows. Euclidean distance; exact neighbours (src/core/neighbors.ts),
+ * or approximate ones with `neighbours: "approximate"` (neighbour-search.ts).
  */
 import { z } from "zod";
 import { baseParams, defineDetector, f64, type FitResult } from "./contract.js";
-import { matrix, type Matrix } from "../core/matrix.js";
-import { kNearest, neighbourSearchMinRows, type Neighbours } from "../core/neighbors.js";
+import type { Matrix } from "../core/matrix.js";
+import { kNearest, type Neighbours } from "../core/neighbors.js";
+import {
+  approximateTrainingNeighbours,
+  exactSelfNeighbours,
+  neighbourParallelMinRows,
+  neighboursAmong,
+  neighboursParam,
+} from "./neighbour-search.js";
 
 export const knnParams = baseParams.extend({
   nNeighbors: z.int().min(1).default(5).describe("Neighbours per row, k (PyOD: n_neighbors)."),
@@ -17,6 +25,7 @@ export const knnParams = baseParams.extend({
     .describe(
       "Score = distance to the k-th neighbour (largest), or the mean or median of the k distances.",
     ),
+  neighbours: neighboursParam,
 });
 
 interface KnnState {
@@ -62,7 +71,7 @@ export const knn = defineDetector({
   summary: "Distance to the k nearest training rows (largest, mean or median): global outliers.",
   reference: "Ramaswamy, Rastogi & Shim 2000; Angiulli & Pizzuti 2002; PyOD KNN",
   deterministic: true,
-  parallelMinRows: neighbourSearchMinRows,
+  parallelMinRows: neighbourParallelMinRows,
   params: knnParams,
   state: z.object({ train: f64 }),
   checkState(s: KnnState, d: number) {
@@ -70,18 +79,22 @@ export const knn = defineDetector({
       ? undefined
       : "training rows are truncated";
   },
-  selfNeighbours: neighboursNeeded,
+  selfNeighbours: (rows, p) => exactSelfNeighbours(p.neighbours, neighboursNeeded(rows, p)),
   fitFromNeighbours,
   fit(X, p) {
     const k = neighboursNeeded(X.rows, p);
     if (k === 0)
       return { state: { train: X.data.slice() }, trainingScores: new Float64Array(X.rows) };
+    if (p.neighbours === "approximate") {
+      const { train, nn } = approximateTrainingNeighbours(X, k);
+      return { state: { train }, trainingScores: summarise(nn, p.method) };
+    }
     return fitFromNeighbours(X, p, kNearest(X, k));
   },
   score(state, X, p) {
-    const reference = matrix(state.train.length / X.cols, X.cols, state.train);
+    const rows = state.train.length / X.cols;
     // The same k as the training scores had, so scores and threshold are on one scale.
-    const nn = kNearest(reference, Math.max(1, Math.min(p.nNeighbors, reference.rows - 1)), X);
-    return summarise(nn, p.method);
+    const k = Math.max(1, Math.min(p.nNeighbors, rows - 1));
+    return summarise(neighboursAmong(state.train, k, X, p.neighbours), p.method);
   },
 });

@@ -4,8 +4,12 @@ import { matrix } from "../core/matrix.js";
 import { fit, score } from "./model.js";
 import { lof } from "./lof.js";
 
-test("lof defaults are PyOD's", () => {
-  assert.deepEqual(lof.params.parse({}), { contamination: 0.1, nNeighbors: 20 });
+test("lof defaults are PyOD's (and exact neighbours)", () => {
+  assert.deepEqual(lof.params.parse({}), {
+    contamination: 0.1,
+    nNeighbors: 20,
+    neighbours: "exact",
+  });
 });
 
 test("lof toy: an even grid has LOF 1; a far row's LOF is its reachability over theirs", () => {

@@ -4,11 +4,19 @@
  * rows, of their local reachability density divided by its own. Reachability distance to a
  * neighbour o is max(d(x, o), k-distance(o)); density is 1 / (mean reachability + 1e-10), the
  * 1e-10 as scikit-learn. Training rows are scored without themselves; k is capped at rows − 1.
+ * Exact neighbours, or approximate ones with `neighbours: "approximate"` (neighbour-search.ts).
  */
 import { z } from "zod";
 import { baseParams, defineDetector, f64, type FitResult } from "./contract.js";
-import { matrix, type Matrix } from "../core/matrix.js";
-import { kNearest, neighbourSearchMinRows, type Neighbours } from "../core/neighbors.js";
+import type { Matrix } from "../core/matrix.js";
+import { kNearest, type Neighbours } from "../core/neighbors.js";
+import {
+  approximateTrainingNeighbours,
+  exactSelfNeighbours,
+  neighbourParallelMinRows,
+  neighboursAmong,
+  neighboursParam,
+} from "./neighbour-search.js";
 
 export const lofParams = baseParams.extend({
   nNeighbors: z
@@ -16,6 +24,7 @@ export const lofParams = baseParams.extend({
     .min(1)
     .default(20)
     .describe("Neighbours per row, k (PyOD: n_neighbors; capped at training rows − 1)."),
+  neighbours: neighboursParam,
 });
 
 interface LofState {
@@ -66,13 +75,17 @@ function neighboursNeeded(rows: number, p: LofParams): number {
 }
 
 function fitFromNeighbours(X: Matrix, _p: LofParams, nn: Neighbours): FitResult<LofState> {
-  const n = X.rows;
+  return fitOn(X.data.slice(), X.rows, nn);
+}
+
+/** The fit from the training rows (kept as given) and their neighbours. */
+function fitOn(train: Float64Array, n: number, nn: Neighbours): FitResult<LofState> {
   const k = nn.k;
   const kDistance = new Float64Array(n);
   for (let i = 0; i < n; i++) kDistance[i] = nn.distances[i * k + k - 1];
   const density = densities(nn, kDistance);
   return {
-    state: { train: X.data.slice(), kDistance, density },
+    state: { train, kDistance, density },
     trainingScores: factors(nn, density, density),
   };
 }
@@ -83,7 +96,7 @@ export const lof = defineDetector({
   reference:
     "Breunig, Kriegel, Ng & Sander 2000; PyOD LOF (scikit-learn LocalOutlierFactor, novelty)",
   deterministic: true,
-  parallelMinRows: neighbourSearchMinRows,
+  parallelMinRows: neighbourParallelMinRows,
   params: lofParams,
   state: z.object({ train: f64, kDistance: f64, density: f64 }),
   checkState(s: LofState, d: number) {
@@ -93,7 +106,7 @@ export const lof = defineDetector({
       return "per-row arrays do not match the training rows";
     return undefined;
   },
-  selfNeighbours: neighboursNeeded,
+  selfNeighbours: (rows, p) => exactSelfNeighbours(p.neighbours, neighboursNeeded(rows, p)),
   fitFromNeighbours,
   fit(X: Matrix, p) {
     const n = X.rows;
@@ -108,13 +121,16 @@ export const lof = defineDetector({
         trainingScores: new Float64Array(n).fill(1),
       };
     }
+    if (p.neighbours === "approximate") {
+      const { train, nn } = approximateTrainingNeighbours(X, neighboursNeeded(n, p));
+      return fitOn(train, n, nn);
+    }
     return fitFromNeighbours(X, p, kNearest(X, neighboursNeeded(n, p)));
   },
   score(state, X, p) {
     const n = state.density.length;
-    const reference = matrix(n, X.cols, state.train);
     const k = Math.max(1, Math.min(p.nNeighbors, n - 1));
-    const nn = kNearest(reference, Math.min(k, n), X);
+    const nn = neighboursAmong(state.train, Math.min(k, n), X, p.neighbours);
     return factors(nn, state.density, densities(nn, state.kDistance));
   },
 });

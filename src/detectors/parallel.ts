@@ -234,9 +234,16 @@ export interface ParallelOptions {
   readonly minRows?: number;
 }
 
-function minRows(def: AnyDetector, options: ParallelOptions, cols: number): number {
+function minRows(
+  def: AnyDetector,
+  options: ParallelOptions,
+  cols: number,
+  params: Readonly<Record<string, unknown>>,
+): number {
   const own = def.parallelMinRows;
-  return options.minRows ?? (typeof own === "function" ? own(cols) : own) ?? PARALLEL_MIN_ROWS;
+  return (
+    options.minRows ?? (typeof own === "function" ? own(cols, params) : own) ?? PARALLEL_MIN_ROWS
+  );
 }
 
 /** As `score`, on every core for large inputs (same numbers). */
@@ -246,7 +253,7 @@ export async function scoreAsync(
   options: ParallelOptions = {},
 ): Promise<Float64Array> {
   const def = getDetector(model.detector);
-  if (X.rows < minRows(def, options, X.cols)) return score(model, X);
+  if (X.rows < minRows(def, options, X.cols, model.params)) return score(model, X);
   checkScorable(model, X);
   return scoreRows(def, model.state, model.params, X);
 }
@@ -289,7 +296,7 @@ export async function fitAsync(
 ): Promise<Model> {
   const { def, params } = prepareFit(detector, X, rawParams);
   // Workers find detectors by name, so only registered ones can run there.
-  const small = X.rows < minRows(def, options, X.cols) || !isRegistered(def);
+  const small = X.rows < minRows(def, options, X.cols, params) || !isRegistered(def);
   if (!small && def.mergeFeatureStates !== undefined && X.cols > 1) {
     const { state, trainingScores } = await fitByFeature(def, params, X);
     return finishModel(def.name, params, X.cols, state, trainingScores);
