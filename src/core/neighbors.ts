@@ -22,7 +22,8 @@
 import type { Matrix } from "./matrix.js";
 import {
   bruteForceSearchWasm,
-  kdTreeSearchWasm,
+  kdTreeSearchGroupsWasm,
+  KD_GROUP,
   paddedWidth,
   type BruteForceReference,
   type FlatKdTree,
@@ -109,6 +110,8 @@ class KdTree implements NeighbourIndex {
   readonly rows: number;
   readonly cols: number;
   private readonly flat: FlatKdTree;
+  /** First tree row of every leaf, ascending (the leaves cover the rows in tree order). */
+  private readonly leafStarts: Int32Array;
 
   constructor(reference: Matrix) {
     const { rows: n, cols: d } = reference;
@@ -184,6 +187,9 @@ class KdTree implements NeighbourIndex {
       splitValue: splitValue.slice(0, nodes),
       ...singlePrecision(points, d, boxes.subarray(0, nodes * 2 * d), nodeStart, nodeEnd, nodeLeft),
     };
+    const starts: number[] = [];
+    for (let v = 0; v < nodes; v++) if (nodeLeft[v] < 0) starts.push(nodeStart[v]);
+    this.leafStarts = Int32Array.from(starts).sort();
   }
 
   search(k: number, queries: Matrix): Neighbours {
@@ -191,26 +197,30 @@ class KdTree implements NeighbourIndex {
     const m = queries.rows;
     const distances = new Float64Array(m * k);
     const indices = new Int32Array(m * k);
-    // Queries are searched grouped by the leaf they fall in, so consecutive searches walk the
-    // same nodes and rows while they are in cache (a large speed-up on big trees). The answer
-    // of each query does not depend on the order.
-    const byLeaf = this.leafOrder(queries);
+    // Queries are searched in groups of the ones that fall in one leaf: the kernel walks the tree
+    // once per group, and the nodes and rows it reads stay in cache (a large speed-up on big
+    // trees). The answer of each query does not depend on its group or the order.
+    const { order: byLeaf, groupEnd } = this.leafOrder(queries);
     const d = queries.cols;
     const grouped = new Float64Array(m * d);
     for (let i = 0; i < m; i++)
       grouped.set(queries.data.subarray(byLeaf[i] * d, byLeaf[i] * d + d), i * d);
-    kdTreeSearchWasm(this.flat, k, grouped, -1, m, (first, count, dist, idx) => {
+    const write = (first: number, count: number, dist: Float64Array, idx: Int32Array): void => {
       for (let i = 0; i < count; i++) {
         const row = byLeaf[first + i];
         distances.set(dist.subarray(i * k, i * k + k), row * k);
         indices.set(idx.subarray(i * k, i * k + k), row * k);
       }
-    });
+    };
+    kdTreeSearchGroupsWasm(this.flat, k, grouped, -1, groupEnd, write);
     return { k, distances, indices };
   }
 
-  /** Query rows ordered by the leaf each falls in (counting sort on leaf ids). */
-  private leafOrder(queries: Matrix): Int32Array {
+  /**
+   * Query rows ordered by the leaf each falls in (counting sort on leaf ids), and the ends of
+   * groups of at most KD_GROUP queries of one leaf in that order.
+   */
+  private leafOrder(queries: Matrix): { order: Int32Array; groupEnd: Int32Array } {
     const { nodeLeft, splitDim, splitValue } = this.flat;
     const { rows: m, cols: d, data } = queries;
     const leafOf = new Int32Array(m);
@@ -226,24 +236,59 @@ class KdTree implements NeighbourIndex {
     for (let c = 1; c < counts.length; c++) counts[c] += counts[c - 1];
     const order = new Int32Array(m);
     for (let i = 0; i < m; i++) order[counts[leafOf[i]]++] = i;
-    return order;
+    const ends: number[] = [];
+    for (let i = 0, run = 0; i < m; i++) {
+      run++;
+      if (i + 1 === m || leafOf[order[i + 1]] !== leafOf[order[i]] || run === KD_GROUP) {
+        ends.push(i + 1);
+        run = 0;
+      }
+    }
+    return { order, groupEnd: Int32Array.from(ends) };
   }
 
   selfQuery(k: number, start: number, end: number, out: NeighbourBuffers): void {
     checkK(this.rows, k, true);
     const { rowIndex } = this.flat;
-    kdTreeSearchWasm(this.flat, k, undefined, start, end - start, (first, count, dist, idx) => {
+    const write = (first: number, count: number, dist: Float64Array, idx: Int32Array): void => {
       for (let i = 0; i < count; i++) {
         const row = rowIndex[start + first + i];
         out.distances.set(dist.subarray(i * k, i * k + k), row * k);
         out.indices.set(idx.subarray(i * k, i * k + k), row * k);
       }
-    });
+    };
+    kdTreeSearchGroupsWasm(this.flat, k, undefined, start, this.leafGroups(start, end), write);
+  }
+
+  /**
+   * Ends (relative to `start`) of groups of tree rows [start, end) that share a leaf, at most
+   * KD_GROUP rows each: the rows of one leaf are close, so they are searched together.
+   */
+  private leafGroups(start: number, end: number): Int32Array {
+    const { leafStarts } = this;
+    const ends: number[] = [];
+    // The first leaf that starts after `start`.
+    let lo = 0;
+    let hi = leafStarts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (leafStarts[mid] <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    let next = lo;
+    for (let at = start; at < end;) {
+      const leafEnd = next < leafStarts.length ? leafStarts[next] : end;
+      const stop = Math.min(end, leafEnd, at + KD_GROUP);
+      ends.push(stop - start);
+      at = stop;
+      if (at === leafEnd) next++;
+    }
+    return Int32Array.from(ends);
   }
 }
 
 /**
- * The single-precision copy the kernel filters on (see kdTreeSearch in assembly/kernels.ts): rows
+ * The single-precision copy the kernel filters on (see kdTreeSearchGroups in assembly/kernels.ts): rows
  * moved by the centre of their bounding box and scaled by a power of two so the largest value is
  * about 1 (single precision then neither overflows nor loses the values to underflow); each
  * node's box from its double-precision box (rounding is monotone, so every rounded row stays in
