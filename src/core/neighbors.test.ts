@@ -237,3 +237,19 @@ test("KD-tree: a query's neighbours do not depend on the queries searched with i
   assertSameNeighbours(together, naive(R, 9, Q), 9, Q.rows);
   assertSameNeighbours(kNearest(R, 9), naive(R, 9), 9, R.rows);
 });
+
+test("KD-tree stays exact for queries far outside the data (leaf codes clamped)", () => {
+  // Leaf rows are filtered on integer codes on a grid of each leaf's own; a query's codes are
+  // clamped to a range a few leaf widths around the leaf, which must keep them a lower bound.
+  const rng = new Random(15);
+  const d = 3;
+  const R = randomMatrix(900, d, rng, false);
+  for (const spread of [1e6, 30, 3]) {
+    const Q = matrix(
+      40,
+      d,
+      Float64Array.from({ length: 40 * d }, (_, i) => (i % 3 === 0 ? spread : 1) * rng.normal()),
+    );
+    assertSameNeighbours(kNearest(R, 5, Q), naive(R, 5, Q), 5, Q.rows);
+  }
+});

@@ -57,8 +57,9 @@ interface KernelExports {
     splitDim: number,
     splitValue: number,
     boxes: number,
-    leafPoints: number,
+    leafCodes: number,
     leafOffset: number,
+    leafInverseStep: number,
     centre: number,
     scale: number,
     radius: number,
@@ -442,6 +443,12 @@ class Layout {
     new Float32Array(this.w.memory.buffer, at, values.length).set(values);
     return at;
   }
+  i16(values: Int16Array): number {
+    const at = this.take(values.byteLength);
+    this.commit();
+    new Int16Array(this.w.memory.buffer, at, values.length).set(values);
+    return at;
+  }
   i32(values: Int32Array): number {
     const at = this.take(values.byteLength);
     this.commit();
@@ -473,10 +480,15 @@ export interface FlatKdTree {
   readonly radius: number;
   /** Each node's bounding box of the scaled rows: paddedWidth(d) lower bounds, then upper. */
   readonly boxes: Float32Array;
-  /** Each leaf's scaled rows feature-major, padded to a multiple of 4 rows with +∞. */
-  readonly leafPoints: Float32Array;
-  /** Where each leaf's block starts in leafPoints (−1 for inner nodes). */
+  /**
+   * Each leaf's scaled rows as integer codes on the leaf's grid (origin its box's lower corner),
+   * in blocks of four rows, each feature pair's eight codes together.
+   */
+  readonly leafCodes: Int16Array;
+  /** Where each leaf's codes start in leafCodes (−1 for inner nodes). */
   readonly leafOffset: Int32Array;
+  /** Each leaf's grid step, inverted (a power of two; NaN: no grid, measure every row). */
+  readonly leafInverseStep: Float32Array;
 }
 
 /** Queries per kernel call: bounds the output buffers in kernel memory. */
@@ -514,8 +526,9 @@ export function kdTreeSearchGroupsWasm(
   const splitDim = mem.i32(tree.splitDim);
   const splitValue = mem.f64(tree.splitValue);
   const boxes = mem.f32(tree.boxes);
-  const leafPoints = mem.f32(tree.leafPoints);
+  const leafCodes = mem.i16(tree.leafCodes);
   const leafOffset = mem.i32(tree.leafOffset);
+  const leafInverseStep = mem.f32(tree.leafInverseStep);
   const centre = mem.f64(tree.centre);
   const scratch = mem.take(w.kdTreeGroupScratch(d, k) + 16);
   const chunk = Math.min(QUERY_CHUNK, m);
@@ -550,8 +563,9 @@ export function kdTreeSearchGroupsWasm(
       splitDim,
       splitValue,
       boxes,
-      leafPoints,
+      leafCodes,
       leafOffset,
+      leafInverseStep,
       centre,
       tree.scale,
       tree.radius,
