@@ -186,179 +186,10 @@ function offer(topD: usize, topI: usize, k: i32, size: i32, d2: f64, index: i32)
   return grown;
 }
 
-// KD-tree search. The tree's rows are `points` (n × d, in tree order) with original indices
-// `rowIndex`; node i covers tree rows [nodeStart[i], nodeEnd[i]), its children are nodeLeft[i]
-// and nodeLeft[i] + 1 (−1 for a leaf), split at splitValue[i] on feature splitDim[i].
-//
-// Most of a search is spent rejecting boxes and rows that are too far, so that is done in single
-// precision, four lanes per instruction, on a copy of the rows moved by `centre` and scaled by
-// `scale` (a power of two, so the largest value is about 1: no overflow, and underflow only far
-// below the values): bounding boxes at `boxes` (per node dPad lower bounds, then dPad upper, the
-// features padded to a multiple of 4 with zeros) and each leaf's rows feature-major at
-// leafPoints + leafOffset[i] floats (feature j of its r-th row at [j·padded + r], padded = row
-// count rounded up to 4, the padding +∞). A row or box is rejected only when its single-precision
-// distance exceeds `threshold` of the current k-th distance, an upper bound on the
-// single-precision distance of any row that could still be among the k nearest, allowing for
-// the rounding of the rows, the query and the arithmetic (see `threshold`). Rows that pass are
-// measured exactly in double precision on `points`, as squaredDistance always has, so results
-// are exact and the same as brute force's.
-//
-// Queries are m rows at `queries`; `selfFirst` ≥ 0 means query i is tree row selfFirst + i and
-// excludes itself. `radius` bounds the norm of every scaled row. Writes distances (not squared)
-// and original indices, query-major, k per query. Scratch: `stack` 12 bytes per tree level (64
-// levels are plenty); `query32` 4·dPad bytes; `splat` 16·d bytes.
-export function kdTreeSearch(
-  points: usize, rowIndex: usize, nodeStart: usize, nodeEnd: usize, nodeLeft: usize,
-  splitDim: usize, splitValue: usize, boxes: usize, leafPoints: usize, leafOffset: usize,
-  centre: usize, scale: f64, radius: f64, d: i32, dPad: i32, queries: usize, m: i32,
-  selfFirst: i32, k: i32, outD: usize, outI: usize, topD: usize, topI: usize,
-  stackNode: usize, stackBound: usize, query32: usize, splat: usize,
-): void {
-  const rowBytes = <usize>d << 3;
-  const boxBytes = <usize>dPad << 3;
-  const padBytes = <usize>dPad << 2;
-  // Relative error of a single-precision squared distance of d terms (one rounding for each
-  // difference, square and addition: under (d + 2)·2⁻²⁴, doubled for margin), and the absolute
-  // error subnormal values may add (a few 2⁻¹⁴⁹ per operation; 2⁻¹²⁶ per term is ample).
-  const relative = <f64>(d + 2) * TWO_M23;
-  const absolute = <f64>(d + 2) * TWO_M126;
-  for (let qi = 0; qi < m; qi++) {
-    const q = queries + <usize>qi * rowBytes;
-    // The query moved and scaled as the rows were, rounded to single precision, and its norm.
-    let norm: f64 = 0;
-    for (let j = 0; j < dPad; j++) {
-      let v: f64 = 0;
-      if (j < d) {
-        v = (load<f64>(q + (<usize>j << 3)) - load<f64>(centre + (<usize>j << 3))) * scale;
-        norm += v * v;
-        v128.store(splat + (<usize>j << 4), f32x4.splat(<f32>v));
-      }
-      store<f32>(query32 + (<usize>j << 2), <f32>v);
-    }
-    // Rounding to single precision moves the scaled query and each row by at most 2⁻²⁴ of their
-    // norms (plus 2⁻¹⁴⁹ per subnormal feature; 2⁻²³ allows for the double-precision scaling
-    // before), so their single-precision distance is within `shift` of the exact one.
-    const shift = (Math.sqrt(norm) * (1 + TWO_M40) + radius) * TWO_M23 + <f64>d * TWO_M149;
-    const self = selfFirst >= 0 ? selfFirst + qi : -1;
-    let size = 0;
-    let worst = Infinity;
-    let limit = f32(Infinity);
-    store<i32>(stackNode, 0);
-    store<f32>(stackBound, 0);
-    let sp = 1;
-    while (sp > 0) {
-      sp--;
-      const node = load<i32>(stackNode + (<usize>sp << 2));
-      if (load<f32>(stackBound + (<usize>sp << 2)) > limit) continue;
-      const box = boxes + <usize>node * boxBytes;
-      const bound = boxDistance32(query32, box, box + padBytes, dPad);
-      if (bound > limit) continue;
-      const left = load<i32>(nodeLeft + (<usize>node << 2));
-      if (left < 0) {
-        const first = load<i32>(nodeStart + (<usize>node << 2));
-        const count = load<i32>(nodeEnd + (<usize>node << 2)) - first;
-        const leaf = leafPoints + (<usize>load<i32>(leafOffset + (<usize>node << 2)) << 2);
-        const columnBytes = <usize>((count + 3) & ~3) << 2;
-        let limit4 = f32x4.splat(limit);
-        for (let r = 0; r < count; r += 4) {
-          const sums = leafDistances4(leaf + (<usize>r << 2), columnBytes, splat, d);
-          // Most blocks of four are all too far: one test rejects them. (A NaN is never "too
-          // far": it is measured exactly, as brute force does.)
-          if (i32x4.all_true(f32x4.gt(sums, limit4))) continue;
-          v128.store(FOUR, sums);
-          for (let c = 0; c < 4; c++) {
-            if (load<f32>(FOUR + (<usize>c << 2)) > limit || r + c >= count) continue;
-            const i = first + r + c;
-            if (i == self) continue;
-            const d2 = squaredDistance(points + <usize>i * rowBytes, q, d);
-            if (d2 > worst) continue;
-            size = offer(topD, topI, k, size, d2, load<i32>(rowIndex + (<usize>i << 2)));
-            if (size == k) {
-              worst = load<f64>(topD + (<usize>(k - 1) << 3));
-              limit = threshold(worst, scale, shift, relative, absolute);
-              limit4 = f32x4.splat(limit);
-            }
-          }
-        }
-        continue;
-      }
-      // Both children go on the stack with this node's bound (a valid lower bound, since their
-      // boxes lie inside this one); each child's own box distance is computed only when it is
-      // popped, by then against a tighter k-th distance. The child on the query's side of the
-      // split goes on top, so it is searched first.
-      const goRight = load<f64>(q + (<usize>load<i32>(splitDim + (<usize>node << 2)) << 3)) > load<f64>(splitValue + (<usize>node << 3));
-      store<i32>(stackNode + (<usize>sp << 2), goRight ? left : left + 1);
-      store<f32>(stackBound + (<usize>sp << 2), bound);
-      sp++;
-      store<i32>(stackNode + (<usize>sp << 2), goRight ? left + 1 : left);
-      store<f32>(stackBound + (<usize>sp << 2), bound);
-      sp++;
-    }
-    writeNeighbours(topD, topI, k, outD + (<usize>qi * <usize>k << 3), outI + (<usize>qi * <usize>k << 2));
-  }
-}
-
 const TWO_M23: f64 = 1.1920928955078125e-7;
 const TWO_M40: f64 = 9.094947017729282e-13;
 const TWO_M126: f64 = 1.1754943508222875e-38;
 const TWO_M149: f64 = 1.401298464324817e-45;
-
-// The largest single-precision distance a row within `worst` (squared, exact, unscaled) of the
-// query can have: its scaled distance √worst·scale is moved at most `shift` by rounding rows and
-// query, and the single-precision sum at most `relative` of itself plus `absolute`. The margin
-// (1 + 2⁻⁴⁰) covers this function's own roundings; the result is rounded up to single precision.
-function threshold(worst: f64, scale: f64, shift: f64, relative: f64, absolute: f64): f32 {
-  const reach = Math.sqrt(worst) * scale * (1 + TWO_M40) + shift;
-  const t = (reach * reach * (1 + relative) + absolute) * (1 + TWO_M40);
-  let t32 = <f32>t;
-  if (<f64>t32 < t) t32 = reinterpret<f32>(reinterpret<i32>(t32) + 1);
-  return t32;
-}
-
-// Single-precision squared distance from the query (q, dPad features) to the box [lower, upper]:
-// four features per instruction. pmax, not max: WebAssembly's max must order NaNs and signed
-// zeros, which x86 does in eight instructions instead of one (pmax keeps its first operand on
-// NaN, so a NaN query prunes nothing).
-// @ts-ignore: decorator
-@inline
-function boxDistance32(q: usize, lower: usize, upper: usize, dPad: i32): f32 {
-  let s = f32x4.splat(0);
-  const zero = f32x4.splat(0);
-  const bytes = <usize>dPad << 2;
-  for (let o: usize = 0; o < bytes; o += 16) {
-    const v = v128.load(q + o);
-    const e = f32x4.pmax(f32x4.pmax(f32x4.sub(v128.load(lower + o), v), f32x4.sub(v, v128.load(upper + o))), zero);
-    s = f32x4.add(s, f32x4.mul(e, e));
-  }
-  return hsum4(s);
-}
-
-// Scratch for a block's four single-precision distances.
-const FOUR = memory.data(16, 16);
-
-// Single-precision squared distances from the query (features splatted at `splat`) to four rows
-// of a feature-major leaf block at p (feature j's four values at p + j·columnBytes): one
-// instruction per feature for all four, even and odd features summed apart to halve the chain
-// of dependent additions.
-// @ts-ignore: decorator
-@inline
-function leafDistances4(p: usize, columnBytes: usize, splat: usize, d: i32): v128 {
-  let even = f32x4.splat(0), odd = f32x4.splat(0);
-  let j = 0;
-  let col = p;
-  for (; j + 2 <= d; j += 2) {
-    const e0 = f32x4.sub(v128.load(col), v128.load(splat + (<usize>j << 4)));
-    const e1 = f32x4.sub(v128.load(col + columnBytes), v128.load(splat + (<usize>j << 4), 16));
-    even = f32x4.add(even, f32x4.mul(e0, e0));
-    odd = f32x4.add(odd, f32x4.mul(e1, e1));
-    col += columnBytes << 1;
-  }
-  if (d & 1) {
-    const e = f32x4.sub(v128.load(col), v128.load(splat + (<usize>j << 4)));
-    even = f32x4.add(even, f32x4.mul(e, e));
-  }
-  return f32x4.add(even, odd);
-}
 
 function writeNeighbours(topD: usize, topI: usize, k: i32, outD: usize, outI: usize): void {
   for (let c = 0; c < k; c++) {
@@ -1391,4 +1222,305 @@ export function sgdOcsvmFit(data: usize, d: i32, order: usize, n: i32, weights: 
     if (stalled >= 5) return epoch + 1;
   }
   return maxIter;
+}
+
+// ---- KD-tree search, queries in groups ------------------------------------------------------
+// The tree's rows are `points` (n × d, in tree order) with original indices `rowIndex`; node i
+// covers tree rows [nodeStart[i], nodeEnd[i]), its children are nodeLeft[i] and nodeLeft[i] + 1
+// (−1 for a leaf), split at splitValue[i] on feature splitDim[i].
+//
+// Most of a search is spent rejecting boxes and rows that are too far, so that is done on cheap
+// approximations, and only the rows that pass are measured exactly in double precision on
+// `points`, as squaredDistance always has: results are exact and the same as brute force's.
+// - Boxes: in single precision, on rows moved by `centre` and scaled by `scale` (a power of two,
+//   so the largest value is about 1: no overflow, and underflow only far below the values); each
+//   node's box at `boxes` (dPad lower bounds, then dPad upper, rounded outwards, so every scaled
+//   row lies in its box). A box is rejected only when its single-precision distance exceeds the
+//   query's `limit`, an upper bound on the single-precision distance of any row that could still
+//   be among the k nearest, allowing for the rounding of the rows, the query and the arithmetic
+//   (see boxLimit; the bound holds for any order of summation).
+// - Leaf rows: as integer codes on the leaf's own grid (origin its box's lower corner L, step s a
+//   power of two; see filterCopy in src/core/neighbors.ts), at leafCodes + 2·leafOffset[i] bytes,
+//   in blocks of four rows where each feature pair's eight codes are together, so one
+//   instruction takes a pair of features of four rows and i32x4.dot_i16x8_s squares and adds
+//   them: twice the rows per instruction of single precision, in half the memory. The query is
+//   coded on the same grid, rounded and clamped to [−4096, 8191] (a leaf's codes are in
+//   [0, 4000]). A row's code is within 1/2 + 2⁻¹⁰ of (x − L)/s and the query's within 1/2 of
+//   (q − L)/s plus its single-precision rounding (`slack`, see leafLimit), and clamping only
+//   brings the query's codes closer to the rows', so the code distance is at most the scaled
+//   distance / s + slack / s + √d·(1 + 2⁻⁹): a row whose code distance exceeds that for the k-th
+//   distance cannot be among the k nearest. A leaf whose step is NaN has no grid: every row of
+//   it is measured.
+//
+// Queries come in groups of up to GROUP rows that lie close together (the rows of one leaf), and
+// the tree is walked once per group instead of once per query. Each query keeps its own k best
+// and its own limit, and a node is searched for exactly the queries whose box distance is within
+// their limit (a bit mask per stack entry): every query visits the boxes and rows it would visit
+// alone, in the group's order (nearest child to the group's mean first). Box distances are
+// computed four queries per instruction (the group's queries feature-major), and a leaf's rows are
+// scanned for each query of the group that reaches it while they are in cache (on 100k generated
+// rows × 10, k = 20: 96 stack entries per query instead of 1,083 for a walk of its own).
+//
+// Queries are rows at `queries`; group g holds queries [groupEnd[g − 1], groupEnd[g]) (the first
+// from 0). `selfFirst` ≥ 0 means query i is tree row selfFirst + i and excludes itself. `radius`
+// bounds the norm of every scaled row. Writes distances (not squared) and original indices,
+// query-major, k per query. `scratch` is kdTreeGroupScratch(d, k) bytes, 16-byte aligned.
+const GROUP = 32;
+const GROUP_STACK = 256;
+
+// Bytes of scratch kdTreeSearchGroups needs for d features and k neighbours (16-byte aligned parts).
+export function kdTreeGroupScratch(d: i32, k: i32): i32 {
+  const dPad = (d + 3) & ~3;
+  return align16(GROUP * k * 8) + align16(GROUP * k * 4) + GROUP * (4 + 8 + 8 + 8 + 8 + 4) + align16(d * GROUP * 4) + GROUP * dPad * 4 + 32 + GROUP_STACK * 8 + align16(d * 8);
+}
+
+// @ts-ignore: decorator
+@inline
+function align16(bytes: i32): i32 {
+  return (bytes + 15) & ~15;
+}
+
+export function kdTreeSearchGroups(
+  points: usize, rowIndex: usize, nodeStart: usize, nodeEnd: usize, nodeLeft: usize,
+  splitDim: usize, splitValue: usize, boxes: usize, leafCodes: usize, leafOffset: usize,
+  leafInverseStep: usize, centre: usize, scale: f64, radius: f64, d: i32, dPad: i32,
+  queries: usize, groupEnd: usize, groups: i32, selfFirst: i32, k: i32, outD: usize, outI: usize,
+  scratch: usize,
+): void {
+  const rowBytes = <usize>d << 3;
+  const boxBytes = <usize>dPad << 3;
+  const padBytes = <usize>dPad << 2;
+  const pairs = (d + 1) >> 1;
+  const blockBytes = <usize>pairs << 4;
+  // Relative error of a single-precision squared distance of d terms (one rounding for each
+  // difference, square and addition: under (d + 2)·2⁻²⁴, doubled for margin), and the absolute
+  // error subnormal values may add (a few 2⁻¹⁴⁹ per operation; 2⁻¹²⁶ per term is ample).
+  const relative = <f64>(d + 2) * TWO_M23;
+  const absolute = <f64>(d + 2) * TWO_M126;
+  // The codes' own rounding: half a step for the query, half a step and 2⁻¹⁰ for a row, per feature.
+  const codeRounding = Math.sqrt(<f64>d) * (1 + TWO_M9);
+  // Scratch: per query its k best, their count, the k-th squared distance, its scaled reach (see
+  // reachOf), its single-precision rounding allowances for boxes (`shift`) and codes (`slack`)
+  // and its box limit; the queries feature-major (GROUP lanes per feature) and row by row
+  // (dPad floats each), both scaled, single precision; a query's codes on the current leaf; the
+  // stack of (node, mask); the group's mean (double) to order children.
+  const topDs = scratch;
+  const topIs = topDs + <usize>align16(GROUP * k * 8);
+  const sizes = topIs + <usize>align16(GROUP * k * 4);
+  const worsts = sizes + GROUP * 4;
+  const reaches = worsts + GROUP * 8;
+  const shifts = reaches + GROUP * 8;
+  const slacks = shifts + GROUP * 8;
+  const limits = slacks + GROUP * 8;
+  const lanes = limits + GROUP * 4;
+  const rows32 = lanes + <usize>align16(d * GROUP * 4);
+  const codes = rows32 + <usize>(GROUP * dPad * 4);
+  const stackNode = codes + 32;
+  const stackMask = stackNode + GROUP_STACK * 4;
+  const mean = stackMask + GROUP_STACK * 4;
+  let first = 0;
+  for (let g = 0; g < groups; g++) {
+    const end = load<i32>(groupEnd + (<usize>g << 2));
+    const count = end - first;
+    for (let j = 0; j < d; j++) store<f64>(mean + (<usize>j << 3), 0);
+    for (let a = 0; a < GROUP; a++) {
+      const q = queries + <usize>(first + a) * rowBytes;
+      let norm: f64 = 0;
+      for (let j = 0; j < dPad; j++) {
+        let v: f64 = 0;
+        if (a < count && j < d) {
+          const x = load<f64>(q + (<usize>j << 3));
+          v = (x - load<f64>(centre + (<usize>j << 3))) * scale;
+          norm += v * v;
+          store<f64>(mean + (<usize>j << 3), load<f64>(mean + (<usize>j << 3)) + x / count);
+        }
+        if (j < d) store<f32>(lanes + (<usize>(j * GROUP + a) << 2), <f32>v);
+        store<f32>(rows32 + (<usize>(a * dPad + j) << 2), <f32>v);
+      }
+      // Rounding to single precision moves the scaled query and each row by at most 2⁻²⁴ of
+      // their norms (plus 2⁻¹⁴⁹ per subnormal feature; 2⁻²³ allows for the double-precision
+      // scaling before), so their single-precision distance is within `shift` of the exact one.
+      const size = Math.sqrt(norm) * (1 + TWO_M40);
+      store<f64>(shifts + (<usize>a << 3), (size + radius) * TWO_M23 + <f64>d * TWO_M149);
+      // A code of the query is taken from its single-precision value minus L, one more rounding
+      // of at most 2⁻²⁴ of |q − L| ≤ |q| + √d·radius (L is within the rows' range).
+      store<f64>(slacks + (<usize>a << 3), (size + Math.sqrt(<f64>d) * radius) * TWO_M22 + <f64>d * TWO_M140);
+      store<i32>(sizes + (<usize>a << 2), 0);
+      store<f64>(worsts + (<usize>a << 3), Infinity);
+      store<f64>(reaches + (<usize>a << 3), Infinity);
+      store<f32>(limits + (<usize>a << 2), a < count ? f32(Infinity) : f32(-Infinity));
+    }
+    const chunks = (count + 3) >> 2;
+    store<i32>(stackNode, 0);
+    store<i32>(stackMask, count == GROUP ? -1 : (1 << count) - 1);
+    let sp = 1;
+    while (sp > 0) {
+      sp--;
+      const node = load<i32>(stackNode + (<usize>sp << 2));
+      let mask = load<i32>(stackMask + (<usize>sp << 2));
+      const box = boxes + <usize>node * boxBytes;
+      // Keep the queries whose single-precision box distance is within their limit (a NaN
+      // distance is never "too far").
+      let within = 0;
+      for (let c = 0; c < chunks; c++) {
+        if (((mask >>> (c << 2)) & 15) == 0) continue;
+        const lane = lanes + (<usize>c << 4);
+        let acc = boxTerm(lane, box, padBytes, 0);
+        for (let j = 1; j < d; j++) acc = f32x4.add(acc, boxTerm(lane, box, padBytes, j));
+        const far = f32x4.gt(acc, v128.load(limits + (<usize>c << 4)));
+        within |= (i32x4.bitmask(far) ^ 15) << (c << 2);
+      }
+      mask &= within;
+      if (mask == 0) continue;
+      const left = load<i32>(nodeLeft + (<usize>node << 2));
+      if (left >= 0) {
+        // The child on the group's side of the split on top, so it is searched first.
+        const goRight = load<f64>(mean + (<usize>load<i32>(splitDim + (<usize>node << 2)) << 3)) > load<f64>(splitValue + (<usize>node << 3));
+        store<i32>(stackNode + (<usize>sp << 2), goRight ? left : left + 1);
+        store<i32>(stackMask + (<usize>sp << 2), mask);
+        sp++;
+        store<i32>(stackNode + (<usize>sp << 2), goRight ? left + 1 : left);
+        store<i32>(stackMask + (<usize>sp << 2), mask);
+        sp++;
+        continue;
+      }
+      const firstRow = load<i32>(nodeStart + (<usize>node << 2));
+      const rows = load<i32>(nodeEnd + (<usize>node << 2)) - firstRow;
+      const leaf = leafCodes + (<usize>load<i32>(leafOffset + (<usize>node << 2)) << 1);
+      const inverseStep = load<f32>(leafInverseStep + (<usize>node << 2));
+      const stepInverse = f32x4.splat(inverseStep);
+      while (mask != 0) {
+        const a = ctz<i32>(mask);
+        mask &= mask - 1;
+        const q = queries + <usize>(first + a) * rowBytes;
+        const topD = topDs + <usize>(a * k) * 8;
+        const topI = topIs + <usize>(a * k) * 4;
+        const self = selfFirst >= 0 ? selfFirst + first + a : -1;
+        // The query's codes on this leaf's grid, eight to a vector (the padding features are 0
+        // in the query and L, so their codes are 0, as the rows').
+        const row32 = rows32 + <usize>(a * dPad) * 4;
+        for (let j = 0; j < dPad; j += 8) {
+          const low = queryCodes(row32 + (<usize>j << 2), box + (<usize>j << 2), stepInverse);
+          const high = j + 4 < dPad ? queryCodes(row32 + (<usize>j << 2) + 16, box + (<usize>j << 2) + 16, stepInverse) : i32x4.splat(0);
+          v128.store(codes + (<usize>j << 1), i16x8.narrow_i32x4_s(low, high));
+        }
+        let size = load<i32>(sizes + (<usize>a << 2));
+        let worst = load<f64>(worsts + (<usize>a << 3));
+        const slack = load<f64>(slacks + (<usize>a << 3));
+        let limit = i32x4.splat(leafLimit(load<f64>(reaches + (<usize>a << 3)), slack, inverseStep, codeRounding));
+        // The query's codes of each feature pair, repeated for four rows (pairs past d are 0).
+        const c0 = v128.load32_splat(codes), c1 = v128.load32_splat(codes, 4);
+        const c2 = v128.load32_splat(codes, 8), c3 = v128.load32_splat(codes, 12);
+        const c4 = v128.load32_splat(codes, 16), c5 = v128.load32_splat(codes, 20);
+        const c6 = v128.load32_splat(codes, 24), c7 = v128.load32_splat(codes, 28);
+        for (let r = 0; r < rows; r += 4) {
+          const block = leaf + (<usize>(r >> 2)) * blockBytes;
+          // Unrolled over the pairs (a loop costs more than its body here; the tests on `pairs`
+          // are always predicted).
+          let sums = squaredCodes(block, c0);
+          if (pairs > 1) sums = i32x4.add(sums, squaredCodes(block + 16, c1));
+          if (pairs > 2) sums = i32x4.add(sums, squaredCodes(block + 32, c2));
+          if (pairs > 3) sums = i32x4.add(sums, squaredCodes(block + 48, c3));
+          if (pairs > 4) sums = i32x4.add(sums, squaredCodes(block + 64, c4));
+          if (pairs > 5) sums = i32x4.add(sums, squaredCodes(block + 80, c5));
+          if (pairs > 6) sums = i32x4.add(sums, squaredCodes(block + 96, c6));
+          if (pairs > 7) sums = i32x4.add(sums, squaredCodes(block + 112, c7));
+          const far = i32x4.gt_s(sums, limit);
+          // Most blocks of four are all too far: one test rejects them.
+          if (i32x4.all_true(far)) continue;
+          const farBits = i32x4.bitmask(far);
+          for (let c = 0; c < 4; c++) {
+            if ((farBits >> c) & 1 || r + c >= rows) continue;
+            const i = firstRow + r + c;
+            if (i == self) continue;
+            const d2 = squaredDistance(points + <usize>i * rowBytes, q, d);
+            if (d2 > worst) continue;
+            size = offer(topD, topI, k, size, d2, load<i32>(rowIndex + (<usize>i << 2)));
+            if (size == k) {
+              worst = load<f64>(topD + (<usize>(k - 1) << 3));
+              const reach = reachOf(worst, scale);
+              store<f64>(reaches + (<usize>a << 3), reach);
+              store<f32>(limits + (<usize>a << 2), boxLimit(reach, load<f64>(shifts + (<usize>a << 3)), relative, absolute));
+              limit = i32x4.splat(leafLimit(reach, slack, inverseStep, codeRounding));
+            }
+          }
+        }
+        store<i32>(sizes + (<usize>a << 2), size);
+        store<f64>(worsts + (<usize>a << 3), worst);
+      }
+    }
+    for (let a = 0; a < count; a++) {
+      const at = <usize>(first + a) * <usize>k;
+      writeNeighbours(topDs + <usize>(a * k) * 8, topIs + <usize>(a * k) * 4, k, outD + (at << 3), outI + (at << 2));
+    }
+    first = end;
+  }
+}
+
+const TWO_M9: f64 = 0.001953125;
+const TWO_M22: f64 = 2.384185791015625e-7;
+const TWO_M140: f64 = 7.174648137343064e-43;
+
+// An upper bound on the scaled exact distance √worst·scale (the margin covers its roundings).
+// @ts-ignore: decorator
+@inline
+function reachOf(worst: f64, scale: f64): f64 {
+  return Math.sqrt(worst) * scale * (1 + TWO_M40);
+}
+
+// The largest single-precision box distance a row within `reach` (scaled) of the query can have:
+// rounding rows and query moves their distance at most `shift`, and the single-precision sum at
+// most `relative` of itself plus `absolute`. The margin (1 + 2⁻⁴⁰) covers this function's own
+// roundings; the result is rounded up to single precision.
+function boxLimit(reach: f64, shift: f64, relative: f64, absolute: f64): f32 {
+  const r = reach + shift;
+  const t = (r * r * (1 + relative) + absolute) * (1 + TWO_M40);
+  let t32 = <f32>t;
+  if (<f64>t32 < t) t32 = reinterpret<f32>(reinterpret<i32>(t32) + 1);
+  return t32;
+}
+
+// The largest squared code distance a row within `reach` (scaled) of the query can have on a
+// leaf grid of step 1 / inverseStep: (reach + slack)·inverseStep + codeRounding, squared, with a
+// margin for this function's roundings; 2³¹ − 1 (no row rejected) when that is out of range or
+// NaN (no grid, a NaN query or an infinite reach).
+// @ts-ignore: decorator
+@inline
+function leafLimit(reach: f64, slack: f64, inverseStep: f32, codeRounding: f64): i32 {
+  const u = (reach + slack) * <f64>inverseStep + codeRounding;
+  const t = u * u * (1 + TWO_M40) + 1;
+  return t < 2147483647 ? <i32>t : 2147483647;
+}
+
+// Squared single-precision distances of four queries' feature j (at lane + j·GROUP floats) to
+// the box's interval of that feature. pmax, not max: WebAssembly's max must order NaNs and signed
+// zeros, which x86 does in eight instructions instead of one (pmax keeps its first operand on
+// NaN, so a NaN query prunes nothing).
+// @ts-ignore: decorator
+@inline
+function boxTerm(lane: usize, box: usize, padBytes: usize, j: i32): v128 {
+  const v = v128.load(lane + (<usize>(j * GROUP) << 2));
+  const below = f32x4.sub(v128.load32_splat(box + (<usize>j << 2)), v);
+  const above = f32x4.sub(v, v128.load32_splat(box + padBytes + (<usize>j << 2)));
+  const e = f32x4.pmax(f32x4.pmax(below, above), f32x4.splat(0));
+  return f32x4.mul(e, e);
+}
+
+// Squared code distances of four rows (one feature pair of a block, at p) to the query's codes
+// of that pair (repeated four times in q): each lane the sum of the pair's two squares.
+// @ts-ignore: decorator
+@inline
+function squaredCodes(p: usize, q: v128): v128 {
+  const e = i16x8.sub(v128.load(p), q);
+  return i32x4.dot_i16x8_s(e, e);
+}
+
+// Four features of a query (single precision, scaled, at q) as codes on the grid with lower
+// corner `lower` and inverse step `inverseStep` (splatted): (q − L)·inverseStep rounded to the
+// nearest integer, clamped to [−4096, 8191] (NaN becomes 0).
+// @ts-ignore: decorator
+@inline
+function queryCodes(q: usize, lower: usize, inverseStep: v128): v128 {
+  const t = f32x4.nearest(f32x4.mul(f32x4.sub(v128.load(q), v128.load(lower)), inverseStep));
+  return i32x4.trunc_sat_f32x4_s(f32x4.pmin(f32x4.pmax(t, f32x4.splat(-4096)), f32x4.splat(8191)));
 }

@@ -251,3 +251,46 @@ test("KD-tree stays exact on very large, very small and offset values (single-pr
     assertSameNeighbours(kNearest(R, 6, Q), naive(R, 6, Q), 6, 40);
   }
 });
+
+test("KD-tree: a query's neighbours do not depend on the queries searched with it", () => {
+  // Queries are searched in groups of up to 32 that fall in one leaf; 100 copies of one row fill
+  // several groups of one leaf, and 60 identical reference rows make a leaf larger than a group.
+  const rng = new Random(14);
+  const d = 4;
+  const R = randomMatrix(3000, d, rng, false);
+  for (let i = 0; i < 60; i++) R.data.set([0.5, -0.25, 1, 0], (100 + i) * d);
+  const Q = randomMatrix(160, d, rng, false);
+  for (let i = 0; i < 100; i++) Q.data.set(R.data.subarray(7 * d, 8 * d), i * d);
+  Q.data.set([0.5, -0.25, 1, 0], 150 * d);
+  const index = buildIndex(R);
+  const together = index.search(9, Q);
+  for (let i = 0; i < Q.rows; i++) {
+    const alone = index.search(9, matrix(1, d, Q.data.slice(i * d, i * d + d)));
+    assert.deepEqual(
+      Array.from(alone.indices),
+      Array.from(together.indices.subarray(i * 9, i * 9 + 9)),
+    );
+    assert.deepEqual(
+      Array.from(alone.distances),
+      Array.from(together.distances.subarray(i * 9, i * 9 + 9)),
+    );
+  }
+  assertSameNeighbours(together, naive(R, 9, Q), 9, Q.rows);
+  assertSameNeighbours(kNearest(R, 9), naive(R, 9), 9, R.rows);
+});
+
+test("KD-tree stays exact for queries far outside the data (leaf codes clamped)", () => {
+  // Leaf rows are filtered on integer codes on a grid of each leaf's own; a query's codes are
+  // clamped to a range a few leaf widths around the leaf, which must keep them a lower bound.
+  const rng = new Random(15);
+  const d = 3;
+  const R = randomMatrix(900, d, rng, false);
+  for (const spread of [1e6, 30, 3]) {
+    const Q = matrix(
+      40,
+      d,
+      Float64Array.from({ length: 40 * d }, (_, i) => (i % 3 === 0 ? spread : 1) * rng.normal()),
+    );
+    assertSameNeighbours(kNearest(R, 5, Q), naive(R, 5, Q), 5, Q.rows);
+  }
+});

@@ -2,13 +2,14 @@
  * Exact k-nearest-neighbour queries under the Euclidean distance.
  *
  * Low dimensions (≤ 16 features) use a KD-tree built on median splits of the widest feature,
- * with bounding boxes for pruning: boxes and leaf rows are rejected in single precision (a
- * scaled copy, four values per instruction) against a bound that allows for its rounding, and
- * the rows that pass are measured exactly in double precision; higher dimensions use blocked
- * brute force, where the squared distances of a block of queries to a block of reference rows
- * are estimated from one 16-bit integer matrix product (‖q‖² + ‖r‖² − 2 q·r on centred rows,
- * each quantised with its own power-of-two scale; eight products per instruction) and every row
- * that could be among the k nearest, allowing for the estimate's bounded error, is then measured
+ * with bounding boxes for pruning, searched by groups of nearby queries: boxes are rejected in
+ * single precision and leaf rows on 16-bit integer codes (a grid per leaf, eight values per
+ * instruction), each against a bound that allows for the rounding, and the rows that pass are
+ * measured exactly in double precision; higher dimensions use blocked brute force, where the
+ * squared distances of a block of queries to a block of reference rows are estimated from one
+ * 16-bit integer matrix product (‖q‖² + ‖r‖² − 2 q·r on centred rows, each quantised with its
+ * own power-of-two scale; eight products per instruction) and every row that could be among the
+ * k nearest, allowing for the estimate's bounded error, is then measured
  * exactly in double precision, so neighbours and distances are exact. Both searches run on
  * the WebAssembly SIMD kernels (assembly/kernels.ts); the tree is built here.
  *
@@ -22,7 +23,8 @@
 import type { Matrix } from "./matrix.js";
 import {
   bruteForceSearchWasm,
-  kdTreeSearchWasm,
+  kdTreeSearchGroupsWasm,
+  KD_GROUP,
   paddedWidth,
   quantiseRows,
   quantisedWidth,
@@ -102,6 +104,8 @@ class KdTree implements NeighbourIndex {
   readonly rows: number;
   readonly cols: number;
   private readonly flat: FlatKdTree;
+  /** First tree row of every leaf, ascending (the leaves cover the rows in tree order). */
+  private readonly leafStarts: Int32Array;
 
   constructor(reference: Matrix) {
     const { rows: n, cols: d } = reference;
@@ -125,17 +129,18 @@ class KdTree implements NeighbourIndex {
       const node = nodes++;
       nodeStart[node] = s;
       nodeEnd[node] = e;
-      const lo = node * 2 * d;
-      const hi = lo + d;
-      boxes.fill(Infinity, lo, hi);
-      boxes.fill(-Infinity, hi, hi + d);
-      for (let i = s; i < e; i++) {
-        const base = i * d;
-        for (let j = 0; j < d; j++) {
-          const v = points[base + j];
-          if (v < boxes[lo + j]) boxes[lo + j] = v;
-          if (v > boxes[hi + j]) boxes[hi + j] = v;
+      // One feature at a time, its bounds in locals (registers), rather than updating the box in
+      // memory row by row. NaNs are skipped, as the comparisons are false.
+      for (let j = 0; j < d; j++) {
+        let min = Infinity;
+        let max = -Infinity;
+        for (let at = s * d + j, stop = e * d; at < stop; at += d) {
+          const v = points[at];
+          if (v < min) min = v;
+          if (v > max) max = v;
         }
+        boxes[node * 2 * d + j] = min;
+        boxes[node * 2 * d + d + j] = max;
       }
       return node;
     };
@@ -175,8 +180,11 @@ class KdTree implements NeighbourIndex {
       nodeLeft: nodeLeft.slice(0, nodes),
       splitDim: splitDim.slice(0, nodes),
       splitValue: splitValue.slice(0, nodes),
-      ...singlePrecision(points, d, boxes.subarray(0, nodes * 2 * d), nodeStart, nodeEnd, nodeLeft),
+      ...filterCopy(points, d, boxes.subarray(0, nodes * 2 * d), nodeStart, nodeEnd, nodeLeft),
     };
+    const starts: number[] = [];
+    for (let v = 0; v < nodes; v++) if (nodeLeft[v] < 0) starts.push(nodeStart[v]);
+    this.leafStarts = Int32Array.from(starts).sort();
   }
 
   search(k: number, queries: Matrix): Neighbours {
@@ -184,26 +192,30 @@ class KdTree implements NeighbourIndex {
     const m = queries.rows;
     const distances = new Float64Array(m * k);
     const indices = new Int32Array(m * k);
-    // Queries are searched grouped by the leaf they fall in, so consecutive searches walk the
-    // same nodes and rows while they are in cache (a large speed-up on big trees). The answer
-    // of each query does not depend on the order.
-    const byLeaf = this.leafOrder(queries);
+    // Queries are searched in groups of the ones that fall in one leaf: the kernel walks the tree
+    // once per group, and the nodes and rows it reads stay in cache (a large speed-up on big
+    // trees). The answer of each query does not depend on its group or the order.
+    const { order: byLeaf, groupEnd } = this.leafOrder(queries);
     const d = queries.cols;
     const grouped = new Float64Array(m * d);
     for (let i = 0; i < m; i++)
       grouped.set(queries.data.subarray(byLeaf[i] * d, byLeaf[i] * d + d), i * d);
-    kdTreeSearchWasm(this.flat, k, grouped, -1, m, (first, count, dist, idx) => {
+    const write = (first: number, count: number, dist: Float64Array, idx: Int32Array): void => {
       for (let i = 0; i < count; i++) {
         const row = byLeaf[first + i];
         distances.set(dist.subarray(i * k, i * k + k), row * k);
         indices.set(idx.subarray(i * k, i * k + k), row * k);
       }
-    });
+    };
+    kdTreeSearchGroupsWasm(this.flat, k, grouped, -1, groupEnd, write);
     return { k, distances, indices };
   }
 
-  /** Query rows ordered by the leaf each falls in (counting sort on leaf ids). */
-  private leafOrder(queries: Matrix): Int32Array {
+  /**
+   * Query rows ordered by the leaf each falls in (counting sort on leaf ids), and the ends of
+   * groups of at most KD_GROUP queries of one leaf in that order.
+   */
+  private leafOrder(queries: Matrix): { order: Int32Array; groupEnd: Int32Array } {
     const { nodeLeft, splitDim, splitValue } = this.flat;
     const { rows: m, cols: d, data } = queries;
     const leafOf = new Int32Array(m);
@@ -219,38 +231,81 @@ class KdTree implements NeighbourIndex {
     for (let c = 1; c < counts.length; c++) counts[c] += counts[c - 1];
     const order = new Int32Array(m);
     for (let i = 0; i < m; i++) order[counts[leafOf[i]]++] = i;
-    return order;
+    const ends: number[] = [];
+    for (let i = 0, run = 0; i < m; i++) {
+      run++;
+      if (i + 1 === m || leafOf[order[i + 1]] !== leafOf[order[i]] || run === KD_GROUP) {
+        ends.push(i + 1);
+        run = 0;
+      }
+    }
+    return { order, groupEnd: Int32Array.from(ends) };
   }
 
   selfQuery(k: number, start: number, end: number, out: NeighbourBuffers): void {
     checkK(this.rows, k, true);
     const { rowIndex } = this.flat;
-    kdTreeSearchWasm(this.flat, k, undefined, start, end - start, (first, count, dist, idx) => {
+    const write = (first: number, count: number, dist: Float64Array, idx: Int32Array): void => {
       for (let i = 0; i < count; i++) {
         const row = rowIndex[start + first + i];
         out.distances.set(dist.subarray(i * k, i * k + k), row * k);
         out.indices.set(idx.subarray(i * k, i * k + k), row * k);
       }
-    });
+    };
+    kdTreeSearchGroupsWasm(this.flat, k, undefined, start, this.leafGroups(start, end), write);
+  }
+
+  /**
+   * Ends (relative to `start`) of groups of tree rows [start, end) that share a leaf, at most
+   * KD_GROUP rows each: the rows of one leaf are close, so they are searched together.
+   */
+  private leafGroups(start: number, end: number): Int32Array {
+    const { leafStarts } = this;
+    const ends: number[] = [];
+    // The first leaf that starts after `start`.
+    let lo = 0;
+    let hi = leafStarts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (leafStarts[mid] <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    let next = lo;
+    for (let at = start; at < end;) {
+      const leafEnd = next < leafStarts.length ? leafStarts[next] : end;
+      const stop = Math.min(end, leafEnd, at + KD_GROUP);
+      ends.push(stop - start);
+      at = stop;
+      if (at === leafEnd) next++;
+    }
+    return Int32Array.from(ends);
   }
 }
 
 /**
- * The single-precision copy the kernel filters on (see kdTreeSearch in assembly/kernels.ts): rows
- * moved by the centre of their bounding box and scaled by a power of two so the largest value is
- * about 1 (single precision then neither overflows nor loses the values to underflow); each
- * node's box from its double-precision box (rounding is monotone, so every rounded row stays in
- * its rounded box); each leaf's rows feature-major, padded to a multiple of 4 rows with +∞, so the
- * kernel measures four rows per instruction.
+ * What the kernel filters on before measuring rows exactly (see kdTreeSearchGroups in
+ * assembly/kernels.ts). Rows are moved by the centre of their bounding box and scaled by a power
+ * of two so the largest value is about 1 (single precision then neither overflows nor loses the
+ * values to underflow). Each node's box in single precision, rounded outwards, so every scaled row
+ * lies in its node's box. Each leaf's rows as 12-bit integer codes on a grid of its own: origin
+ * its box's lower corner, step the smallest power of two at least 1/4000 of the box's widest side
+ * (and at least 2⁻⁴⁰), so codes are in [0, 4000] and each is within half a step of its value (and
+ * the scaling's rounding, far smaller); stored two features of four rows per 16 bytes (the
+ * kernel measures four rows in pairs of features per instruction), the rows padded to a multiple
+ * of 4 with codes far from any query. A leaf with a value that is not finite gets no grid (step
+ * NaN): its rows are always measured exactly.
  */
-function singlePrecision(
+function filterCopy(
   points: Float64Array,
   d: number,
   boxes: Float64Array,
   nodeStart: Int32Array,
   nodeEnd: Int32Array,
   nodeLeft: Int32Array,
-): Pick<FlatKdTree, "centre" | "scale" | "radius" | "boxes" | "leafPoints" | "leafOffset"> {
+): Pick<
+  FlatKdTree,
+  "centre" | "scale" | "radius" | "boxes" | "leafCodes" | "leafOffset" | "leafInverseStep"
+> {
   const nodes = boxes.length / (2 * d);
   const n = points.length / d;
   const dPad = paddedWidth(d);
@@ -276,29 +331,80 @@ function singlePrecision(
   const boxes32 = new Float32Array(nodes * 2 * dPad);
   for (let v = 0; v < nodes; v++) {
     for (let j = 0; j < d; j++) {
-      boxes32[v * 2 * dPad + j] = scaled(boxes[v * 2 * d + j], j);
-      boxes32[v * 2 * dPad + dPad + j] = scaled(boxes[v * 2 * d + d + j], j);
+      boxes32[v * 2 * dPad + j] = roundDown32(scaled(boxes[v * 2 * d + j], j));
+      boxes32[v * 2 * dPad + dPad + j] = roundUp32(scaled(boxes[v * 2 * d + d + j], j));
     }
   }
+  const pairs = (d + 1) >> 1;
   const leafOffset = new Int32Array(nodes).fill(-1);
   let total = 0;
   for (let v = 0; v < nodes; v++) {
     if (nodeLeft[v] >= 0) continue;
     leafOffset[v] = total;
-    total += ((nodeEnd[v] - nodeStart[v] + 3) & ~3) * d;
+    total += Math.ceil((nodeEnd[v] - nodeStart[v]) / 4) * pairs * 8;
   }
-  const leafPoints = new Float32Array(total).fill(Infinity);
+  const leafCodes = new Int16Array(total);
+  const leafInverseStep = new Float32Array(nodes);
   for (let v = 0; v < nodes; v++) {
     if (nodeLeft[v] >= 0) continue;
-    const s = nodeStart[v];
-    const count = nodeEnd[v] - s;
-    const padded = (count + 3) & ~3;
-    const at = leafOffset[v];
+    const first = nodeStart[v];
+    const count = nodeEnd[v] - first;
+    const lower = v * 2 * dPad;
+    let widest = 0;
     for (let r = 0; r < count; r++)
-      for (let j = 0; j < d; j++)
-        leafPoints[at + j * padded + r] = scaled(points[(s + r) * d + j], j);
+      for (let j = 0; j < d; j++) {
+        const x = scaled(points[(first + r) * d + j], j);
+        // A NaN or infinite value makes the width NaN or infinite.
+        widest = Math.max(widest, Number.isFinite(x) ? x - boxes32[lower + j] : NaN);
+      }
+    if (!Number.isFinite(widest)) {
+      leafInverseStep[v] = NaN;
+      continue;
+    }
+    // 2⁻⁴⁰ at least: the rounding of the scaled values (2⁻⁵³ of about 1) stays far below a step.
+    const stepExponent = Math.max(-40, widest > 0 ? Math.ceil(Math.log2(widest / 4000)) : -40);
+    const step = 2 ** stepExponent;
+    leafInverseStep[v] = 2 ** -stepExponent;
+    const at = leafOffset[v];
+    for (let r = 0; r < Math.ceil(count / 4) * 4; r++) {
+      // Row r of its block of four: feature j at [block][pair j >> 1][row r % 4][j & 1].
+      const base = at + (r >> 2) * pairs * 8 + (r & 3) * 2;
+      for (let j = 0; j < 2 * pairs; j++) {
+        let code = 0;
+        if (r >= count) code = j === 0 ? FAR_CODE : 0;
+        else if (j < d)
+          code = Math.round((scaled(points[(first + r) * d + j], j) - boxes32[lower + j]) / step);
+        leafCodes[base + (j >> 1) * 8 + (j & 1)] = code;
+      }
+    }
   }
-  return { centre, scale, radius, boxes: boxes32, leafPoints, leafOffset };
+  return { centre, scale, radius, boxes: boxes32, leafCodes, leafOffset, leafInverseStep };
+}
+
+/** Code of a padding row's first feature: far below every query code (−4096 at least). */
+const FAR_CODE = -8192;
+
+const bits32 = new Float32Array(1);
+const int32 = new Int32Array(bits32.buffer);
+
+/** The largest single-precision number at most v. */
+function roundDown32(v: number): number {
+  const r = Math.fround(v);
+  return r > v ? nextFloat32(r, -1) : r;
+}
+
+/** The smallest single-precision number at least v. */
+function roundUp32(v: number): number {
+  const r = Math.fround(v);
+  return r < v ? nextFloat32(r, 1) : r;
+}
+
+/** The single-precision neighbour of finite r in the direction of `sign`. */
+function nextFloat32(r: number, sign: 1 | -1): number {
+  if (r === 0) return sign * 2 ** -149;
+  bits32[0] = r;
+  int32[0] += r > 0 === sign > 0 ? 1 : -1;
+  return bits32[0];
 }
 
 /**

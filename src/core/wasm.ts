@@ -48,7 +48,8 @@ interface KernelExports {
     clip: number,
   ): void;
   argsortF64(values: number, n: number, order: number, scratch: number, counts: number): void;
-  kdTreeSearch(
+  kdTreeGroupScratch(d: number, k: number): number;
+  kdTreeSearchGroups(
     points: number,
     rowIndex: number,
     nodeStart: number,
@@ -57,25 +58,22 @@ interface KernelExports {
     splitDim: number,
     splitValue: number,
     boxes: number,
-    leafPoints: number,
+    leafCodes: number,
     leafOffset: number,
+    leafInverseStep: number,
     centre: number,
     scale: number,
     radius: number,
     d: number,
     dPad: number,
     queries: number,
-    m: number,
+    groupEnd: number,
+    groups: number,
     selfFirst: number,
     k: number,
     outD: number,
     outI: number,
-    topD: number,
-    topI: number,
-    stackNode: number,
-    stackBound: number,
-    query32: number,
-    splat: number,
+    scratch: number,
   ): void;
   bruteForceSearch(
     ref: number,
@@ -560,7 +558,7 @@ class Layout {
   }
 }
 
-/** A KD-tree as flat arrays (see kdTreeSearch in assembly/kernels.ts for their meaning). */
+/** A KD-tree as flat arrays (see kdTreeSearchGroups in assembly/kernels.ts for their meaning). */
 export interface FlatKdTree {
   readonly d: number;
   /** The rows in tree order (double precision: the exact distances). */
@@ -579,31 +577,42 @@ export interface FlatKdTree {
   readonly radius: number;
   /** Each node's bounding box of the scaled rows: paddedWidth(d) lower bounds, then upper. */
   readonly boxes: Float32Array;
-  /** Each leaf's scaled rows feature-major, padded to a multiple of 4 rows with +∞. */
-  readonly leafPoints: Float32Array;
-  /** Where each leaf's block starts in leafPoints (−1 for inner nodes). */
+  /**
+   * Each leaf's scaled rows as integer codes on the leaf's grid (origin its box's lower corner),
+   * in blocks of four rows, each feature pair's eight codes together.
+   */
+  readonly leafCodes: Int16Array;
+  /** Where each leaf's codes start in leafCodes (−1 for inner nodes). */
   readonly leafOffset: Int32Array;
+  /** Each leaf's grid step, inverted (a power of two; NaN: no grid, measure every row). */
+  readonly leafInverseStep: Float32Array;
 }
 
 /** Queries per kernel call: bounds the output buffers in kernel memory. */
 const QUERY_CHUNK = 2048;
-const STACK_ENTRIES = 256;
+
+/** Most queries a group of kdTreeSearchGroupsWasm may hold (GROUP in assembly/kernels.ts). */
+export const KD_GROUP = 32;
 
 /**
- * k nearest tree rows of each query row, on the kernel. With `selfFirst` ≥ 0 the queries are
- * tree rows selfFirst, selfFirst + 1, … (not copied) and each excludes itself. `onChunk`
- * receives each chunk's distances and indices (views into kernel memory, valid during the call).
+ * k nearest tree rows of each query row, on the kernel (see kdTreeSearchGroups in
+ * assembly/kernels.ts), the queries in groups of nearby rows searched together: group g holds
+ * queries [groupEnd[g − 1], groupEnd[g]) (the first from 0), at most KD_GROUP each; the last end
+ * is the number of queries. With `selfFirst` ≥ 0 the queries are tree rows selfFirst,
+ * selfFirst + 1, … (not copied) and each excludes itself. `onChunk` receives each chunk's
+ * distances and indices (views into kernel memory, valid during the call).
  */
-export function kdTreeSearchWasm(
+export function kdTreeSearchGroupsWasm(
   tree: FlatKdTree,
   k: number,
   queries: Float64Array | undefined,
   selfFirst: number,
-  m: number,
+  groupEnd: Int32Array,
   onChunk: (first: number, count: number, distances: Float64Array, indices: Int32Array) => void,
 ): void {
   const w = load();
   const { d } = tree;
+  const m = groupEnd.length === 0 ? 0 : groupEnd[groupEnd.length - 1];
   const mem = new Layout(w);
   const dPad = paddedWidth(d);
   const points = mem.f64(tree.points);
@@ -614,22 +623,25 @@ export function kdTreeSearchWasm(
   const splitDim = mem.i32(tree.splitDim);
   const splitValue = mem.f64(tree.splitValue);
   const boxes = mem.f32(tree.boxes);
-  const leafPoints = mem.f32(tree.leafPoints);
+  const leafCodes = mem.i16(tree.leafCodes);
   const leafOffset = mem.i32(tree.leafOffset);
+  const leafInverseStep = mem.f32(tree.leafInverseStep);
   const centre = mem.f64(tree.centre);
-  const stackNode = mem.take(STACK_ENTRIES * 4);
-  const stackBound = mem.take(STACK_ENTRIES * 4);
-  const query32 = mem.take(dPad * 4);
-  const splat = mem.take(d * 16);
-  const topD = mem.take(k * 8);
-  const topI = mem.take(k * 4);
+  const scratch = mem.take(w.kdTreeGroupScratch(d, k) + 16);
   const chunk = Math.min(QUERY_CHUNK, m);
   const queryAt = queries === undefined ? 0 : mem.take(chunk * d * 8);
+  const ends = mem.take((chunk + 1) * 4);
   const outD = mem.take(chunk * k * 8);
   const outI = mem.take(chunk * k * 4);
   mem.commit();
-  for (let first = 0; first < m; first += chunk) {
-    const count = Math.min(chunk, m - first);
+  let g = 0;
+  for (let first = 0; first < m;) {
+    // Whole groups, up to `chunk` queries.
+    let last = g;
+    while (last < groupEnd.length && groupEnd[last] - first <= chunk) last++;
+    const count = groupEnd[last - 1] - first;
+    const endsView = new Int32Array(w.memory.buffer, ends, last - g);
+    for (let x = g; x < last; x++) endsView[x - g] = groupEnd[x] - first;
     let at: number;
     if (queries === undefined) {
       at = points + (selfFirst + first) * d * 8;
@@ -639,7 +651,7 @@ export function kdTreeSearchWasm(
       );
       at = queryAt;
     }
-    w.kdTreeSearch(
+    w.kdTreeSearchGroups(
       points,
       rowIndex,
       nodeStart,
@@ -648,25 +660,22 @@ export function kdTreeSearchWasm(
       splitDim,
       splitValue,
       boxes,
-      leafPoints,
+      leafCodes,
       leafOffset,
+      leafInverseStep,
       centre,
       tree.scale,
       tree.radius,
       d,
       dPad,
       at,
-      count,
+      ends,
+      last - g,
       queries === undefined ? selfFirst + first : -1,
       k,
       outD,
       outI,
-      topD,
-      topI,
-      stackNode,
-      stackBound,
-      query32,
-      splat,
+      (scratch + 15) & ~15,
     );
     onChunk(
       first,
@@ -674,6 +683,8 @@ export function kdTreeSearchWasm(
       new Float64Array(w.memory.buffer, outD, count * k),
       new Int32Array(w.memory.buffer, outI, count * k),
     );
+    first += count;
+    g = last;
   }
   release();
 }
