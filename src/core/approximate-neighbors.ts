@@ -19,7 +19,7 @@
  * and scaled by a power of two (exact) so the largest value is about 1: single precision then
  * neither overflows nor loses the digits of large offsets such as epoch seconds. A query whose
  * scaled values do not fit in single precision, or for which the graph yields fewer than k
- * candidates, is answered by an exact scan of every reference row.
+ * candidates, is answered by measuring every (distinct) reference row.
  *
  * Reproducible: the same rows give the same graph and the same answers. The graph is built on
  * one thread, in an order that depends only on the values (locality-order.ts), because
@@ -58,10 +58,11 @@ export interface HnswOptions {
 }
 
 /**
- * Chosen on 100k generated rows × 10 (src/bench/run.ts `generated`), one-off sweep of
- * connectivity 8–16, expansionAdd 32–64, expansionSearch 16–64: this point gave recall@5 ≈ 0.99
- * and recall@20 ≈ 0.98 at about half the build time of connectivity 16 / expansionAdd 64
- * (recall@20 0.99). Measured figures: README "Approximate neighbours", bench/results/recall-*.
+ * Chosen on 100k generated rows × 10 (src/bench/generated.ts), one-off sweep of connectivity
+ * 8–16, expansionAdd 32–64, expansionSearch 16–64 (single-thread CPU time, 20,000 queries): this
+ * point kept recall@20 near 0.98 at about half the build time of connectivity 16 / expansionAdd
+ * 64 (0.99); connectivity 8 / expansionAdd 32 built faster still but fell to 0.94. Measured
+ * with the bench (README "Approximate neighbours"): recall@5 0.987 and recall@20 0.975 at 100k.
  */
 export const HNSW_DEFAULTS: HnswOptions = {
   connectivity: 12,
