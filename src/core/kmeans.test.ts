@@ -224,7 +224,7 @@ test("kMeans restarts run apart (as the pool does) pick the same clustering, to 
   );
   const options = { nClusters: 7, nInit: 10, seed: 4 };
   const whole = kMeans(X, options);
-  assert.equal(kMeansRestartCount(X, options), 10);
+  assert.equal(kMeansRestartCount(options), 10);
   const parts = [...kMeansRestarts(X, options, 0, 3), ...kMeansRestarts(X, options, 3, 7)];
   // Every restart started past the first (the random stream skipped ahead) is the one a single
   // run makes.

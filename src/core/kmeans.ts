@@ -72,8 +72,8 @@ export function kMeans(X: Matrix, options: KMeansOptions): KMeansResult {
  * How many independent restarts `kMeans` runs with these options: the pool can run them apart
  * (`kMeansRestarts`) and pick the same winner (`bestOfRestarts`).
  */
-export function kMeansRestartCount(X: Matrix, options: KMeansOptions): number {
-  return prepare(X, options).nInit;
+export function kMeansRestartCount(options: KMeansOptions): number {
+  return options.init !== undefined ? 1 : (options.nInit ?? 10);
 }
 
 /**
@@ -130,7 +130,7 @@ interface Setup {
 function prepare(X: Matrix, options: KMeansOptions): Setup {
   const { rows: n, cols: d } = X;
   const k = options.nClusters;
-  const nInit = options.init !== undefined ? 1 : (options.nInit ?? 10);
+  const nInit = kMeansRestartCount(options);
   const maxIter = options.maxIter ?? 300;
   if (!(Number.isInteger(k) && k >= 1 && k <= n)) {
     throw new RangeError(`kMeans: ${k} clusters asked of ${n} rows (need 1 <= k <= rows)`);

@@ -84,7 +84,7 @@ export const cblof = defineDetector({
   parallelMinRows: 5_000,
   // The k-means restarts are independent: the pool runs them on every core.
   pieces: {
-    count: (X, p) => kMeansRestartCount(X, kMeansOptions(X, p)),
+    count: (X, p) => kMeansRestartCount(kMeansOptions(X, p)),
     run: (X, p, first, count) => kMeansRestarts(X, kMeansOptions(X, p), first, count),
     finish: (X, p, results) =>
       fromClustering(
