@@ -1251,6 +1251,8 @@ export function sgdOcsvmFit(data: usize, d: i32, order: usize, n: i32, weights: 
 //   distance / s + slack / s + √d·(1 + 2⁻⁹): a row whose code distance exceeds that for the k-th
 //   distance cannot be among the k nearest. A leaf whose step is NaN has no grid: every row of
 //   it is measured.
+// - A leaf of identical rows (leafIdentical[i] ≠ 0; any size) is measured once, its rows offered
+//   in ascending original index until one is refused.
 //
 // Queries come in groups of up to GROUP rows that lie close together (the rows of one leaf), and
 // the tree is walked once per group instead of once per query. Each query keeps its own k best
@@ -1283,7 +1285,7 @@ function align16(bytes: i32): i32 {
 export function kdTreeSearchGroups(
   points: usize, rowIndex: usize, nodeStart: usize, nodeEnd: usize, nodeLeft: usize,
   splitDim: usize, splitValue: usize, boxes: usize, leafCodes: usize, leafOffset: usize,
-  leafInverseStep: usize, centre: usize, scale: f64, radius: f64, d: i32, dPad: i32,
+  leafInverseStep: usize, leafIdentical: usize, centre: usize, scale: f64, radius: f64, d: i32, dPad: i32,
   queries: usize, groupEnd: usize, groups: i32, selfFirst: i32, k: i32, outD: usize, outI: usize,
   scratch: usize,
 ): void {
@@ -1389,6 +1391,7 @@ export function kdTreeSearchGroups(
       const leaf = leafCodes + (<usize>load<i32>(leafOffset + (<usize>node << 2)) << 1);
       const inverseStep = load<f32>(leafInverseStep + (<usize>node << 2));
       const stepInverse = f32x4.splat(inverseStep);
+      const identical = load<i32>(leafIdentical + (<usize>node << 2)) != 0;
       while (mask != 0) {
         const a = ctz<i32>(mask);
         mask &= mask - 1;
@@ -1396,6 +1399,29 @@ export function kdTreeSearchGroups(
         const topD = topDs + <usize>(a * k) * 8;
         const topI = topIs + <usize>(a * k) * 4;
         const self = selfFirst >= 0 ? selfFirst + first + a : -1;
+        if (identical) {
+          // Rows all equal, in ascending original index: one distance, and once a row is refused
+          // (the list full of nearer rows, or as near with smaller indices) so is every later one.
+          // Many copies of a row cost k offers per query instead of one per copy.
+          let size = load<i32>(sizes + (<usize>a << 2));
+          let worst = load<f64>(worsts + (<usize>a << 3));
+          const d2 = squaredDistance(points + <usize>firstRow * rowBytes, q, d);
+          for (let i = firstRow; i < firstRow + rows; i++) {
+            if (i == self) continue;
+            const index = load<i32>(rowIndex + (<usize>i << 2));
+            if (size == k && (d2 > worst || (d2 == worst && index > load<i32>(topI + (<usize>(k - 1) << 2))))) break;
+            size = offer(topD, topI, k, size, d2, index);
+            if (size == k) {
+              worst = load<f64>(topD + (<usize>(k - 1) << 3));
+              const reach = reachOf(worst, scale);
+              store<f64>(reaches + (<usize>a << 3), reach);
+              store<f32>(limits + (<usize>a << 2), boxLimit(reach, load<f64>(shifts + (<usize>a << 3)), relative, absolute));
+            }
+          }
+          store<i32>(sizes + (<usize>a << 2), size);
+          store<f64>(worsts + (<usize>a << 3), worst);
+          continue;
+        }
         // The query's codes on this leaf's grid, eight to a vector (the padding features are 0
         // in the query and L, so their codes are 0, as the rows').
         const row32 = rows32 + <usize>(a * dPad) * 4;

@@ -294,3 +294,31 @@ test("KD-tree stays exact for queries far outside the data (leaf codes clamped)"
     assertSameNeighbours(kNearest(R, 5, Q), naive(R, 5, Q), 5, Q.rows);
   }
 });
+
+test("KD-tree: many copies of a row give the copies of smallest index, in order", () => {
+  // More than a leaf's worth of identical rows make one leaf; its rows are offered by original
+  // index and the scan stops at the first refused, so this must still match every distance.
+  const rng = new Random(16);
+  const d = 3;
+  const rows = 3000;
+  const R = matrix(
+    rows,
+    d,
+    Float64Array.from({ length: rows * d }, (_, i) => {
+      const r = Math.floor(i / d);
+      const copy = r % 2 === 0 ? [1, 2, 3] : r % 5 === 1 ? [1, 2, 4] : undefined;
+      return copy !== undefined ? copy[i % d] : rng.int(11) - 5;
+    }),
+  );
+  const Q = matrix(4, d, Float64Array.of(1, 2, 3, 1, 2, 3.5, 1, 2, 4, 0, 0, 0));
+  for (const k of [1, 7, 40]) {
+    const self = kNearest(R, k);
+    const expected = naive(R, k);
+    assert.deepEqual(Array.from(self.indices), expected.indices);
+    assert.deepEqual(Array.from(self.distances), expected.distances);
+    const other = kNearest(R, k, Q);
+    const expectedOther = naive(R, k, Q);
+    assert.deepEqual(Array.from(other.indices), expectedOther.indices);
+    assert.deepEqual(Array.from(other.distances), expectedOther.distances);
+  }
+});

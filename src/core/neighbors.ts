@@ -124,6 +124,7 @@ class KdTree implements NeighbourIndex {
     const boxes = new Float64Array(capacity * 2 * d);
     const splitDim = new Int32Array(capacity);
     const splitValue = new Float64Array(capacity);
+    const identical = new Int32Array(capacity);
     let nodes = 0;
     const addNode = (s: number, e: number): number => {
       const node = nodes++;
@@ -161,7 +162,16 @@ class KdTree implements NeighbourIndex {
           dim = j;
         }
       }
-      if (widest <= 0) continue; // all rows identical: keep as a leaf
+      if (widest <= 0) {
+        // All rows alike (NaNs aside): a leaf, whatever its size. If they are identical, their
+        // `order` entries are sorted so the kernel offers them by original index (one distance
+        // for all, and it stops at the first refused).
+        if (identicalRows(points, d, s, e)) {
+          identical[node] = 1;
+          order.subarray(s, e).sort();
+        }
+        continue;
+      }
       const mid = (s + e) >>> 1;
       selectByFeature(points, d, order, s, e - 1, mid, dim);
       const l = addNode(s, mid);
@@ -180,6 +190,7 @@ class KdTree implements NeighbourIndex {
       nodeLeft: nodeLeft.slice(0, nodes),
       splitDim: splitDim.slice(0, nodes),
       splitValue: splitValue.slice(0, nodes),
+      leafIdentical: identical.slice(0, nodes),
       ...filterCopy(points, d, boxes.subarray(0, nodes * 2 * d), nodeStart, nodeEnd, nodeLeft),
     };
     const starts: number[] = [];
@@ -379,6 +390,13 @@ function filterCopy(
     }
   }
   return { centre, scale, radius, boxes: boxes32, leafCodes, leafOffset, leafInverseStep };
+}
+
+/** Whether rows [s, e) are all equal to row s (a NaN makes them not; 0 and −0 count as equal). */
+function identicalRows(points: Float64Array, d: number, s: number, e: number): boolean {
+  for (let i = s + 1; i < e; i++)
+    for (let j = 0; j < d; j++) if (!(points[i * d + j] === points[s * d + j])) return false;
+  return true;
 }
 
 /** Code of a padding row's first feature: far below every query code (−4096 at least). */

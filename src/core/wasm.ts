@@ -61,6 +61,7 @@ interface KernelExports {
     leafCodes: number,
     leafOffset: number,
     leafInverseStep: number,
+    leafIdentical: number,
     centre: number,
     scale: number,
     radius: number,
@@ -586,6 +587,8 @@ export interface FlatKdTree {
   readonly leafOffset: Int32Array;
   /** Each leaf's grid step, inverted (a power of two; NaN: no grid, measure every row). */
   readonly leafInverseStep: Float32Array;
+  /** 1 for a leaf of identical rows, in ascending original index (one distance for all). */
+  readonly leafIdentical: Int32Array;
 }
 
 /** Queries per kernel call: bounds the output buffers in kernel memory. */
@@ -626,6 +629,7 @@ export function kdTreeSearchGroupsWasm(
   const leafCodes = mem.i16(tree.leafCodes);
   const leafOffset = mem.i32(tree.leafOffset);
   const leafInverseStep = mem.f32(tree.leafInverseStep);
+  const leafIdentical = mem.i32(tree.leafIdentical);
   const centre = mem.f64(tree.centre);
   const scratch = mem.take(w.kdTreeGroupScratch(d, k) + 16);
   const chunk = Math.min(QUERY_CHUNK, m);
@@ -663,6 +667,7 @@ export function kdTreeSearchGroupsWasm(
       leafCodes,
       leafOffset,
       leafInverseStep,
+      leafIdentical,
       centre,
       tree.scale,
       tree.radius,
