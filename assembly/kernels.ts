@@ -1392,3 +1392,50 @@ export function sgdOcsvmFit(data: usize, d: i32, order: usize, n: i32, weights: 
   }
   return maxIter;
 }
+
+// The one-class SVM's working-set selection (WSS3, src/core/one-class-svm.ts), in two halves
+// because the column of the first pick may have to be computed in between. Statuses: 0 lower
+// bound, 1 upper, 2 free. The same comparisons as there, so the same picks (ties: the last index).
+
+// The position i < active not at its upper bound with the largest −grad (ties: the last); −1 if
+// none. Writes −grad[i] (or −∞) to `result`.
+export function ocsvmSelectI(grad: usize, status: usize, active: i32, result: usize): i32 {
+  let gMax = -Infinity;
+  let i = -1;
+  for (let t = 0; t < active; t++) {
+    const g = -load<f64>(grad + (<usize>t << 3));
+    if (load<u8>(status + <usize>t) != 1 && g >= gMax) {
+      gMax = g;
+      i = t;
+    }
+  }
+  store<f64>(result, gMax);
+  return i;
+}
+
+// Among positions t < active above their lower bound, the j with gMax + grad[j] > 0 that
+// minimises −(gMax + grad[j])² / (2 − 2·Q_i[row(j)]) (a curvature ≤ 0 taken as 1e-12; ties: the
+// last), where row(t) = t below `inOrder`, else row[t], and Q_i is the column at colI; −1 if none.
+// Writes the largest such grad (or −∞) to `result`.
+export function ocsvmSelectJ(grad: usize, status: usize, row: usize, active: i32, inOrder: i32, colI: usize, gMax: f64, result: usize): i32 {
+  let gMax2 = -Infinity;
+  let j = -1;
+  let best = Infinity;
+  for (let t = 0; t < active; t++) {
+    if (load<u8>(status + <usize>t) == 0) continue;
+    const g = load<f64>(grad + (<usize>t << 3));
+    if (g >= gMax2) gMax2 = g;
+    const gap = gMax + g;
+    if (gap > 0) {
+      const r = t < inOrder ? t : load<i32>(row + (<usize>t << 2));
+      const curvature = 1.0 + 1.0 - 2.0 * <f64>load<f32>(colI + (<usize>r << 2));
+      const decrease = -(gap * gap) / (curvature > 0 ? curvature : 1e-12);
+      if (decrease <= best) {
+        j = t;
+        best = decrease;
+      }
+    }
+  }
+  store<f64>(result, gMax2);
+  return j;
+}

@@ -172,6 +172,17 @@ interface KernelExports {
     block: number,
     q: number,
   ): void;
+  ocsvmSelectI(grad: number, status: number, active: number, result: number): number;
+  ocsvmSelectJ(
+    grad: number,
+    status: number,
+    row: number,
+    active: number,
+    inOrder: number,
+    colI: number,
+    gMax: number,
+    result: number,
+  ): number;
   ocsvmTrainingSums(
     lower: number,
     n: number,
@@ -1191,6 +1202,7 @@ export class OcsvmMemory {
   readonly gradBound: Float64Array;
   readonly row: Int32Array;
   readonly status: Uint8Array;
+  private readonly selectedView: Float64Array;
   private readonly at: Record<
     | "grad"
     | "gradBound"
@@ -1206,6 +1218,7 @@ export class OcsvmMemory {
     | "vectors"
     | "vectorAlpha"
     | "sums"
+    | "selected"
     | "matrix",
     number
   >;
@@ -1246,6 +1259,7 @@ export class OcsvmMemory {
       vectors: take(layout.gramBlockRows === undefined ? 0 : n * 4),
       vectorAlpha: take(layout.gramBlockRows === undefined ? 0 : n * 8),
       sums: take(layout.gramBlockRows === undefined ? 0 : n * 8),
+      selected: take(8),
       matrix: take(layout.matrixColumns * n * 4),
     };
     if (end > k.memory.buffer.byteLength) {
@@ -1260,6 +1274,7 @@ export class OcsvmMemory {
     this.status = new Uint8Array(buffer, this.at.status, n).fill(0);
     this.startBuffer = new Float32Array(buffer, this.at.start, layout.startColumns * n);
     this.matrix = new Float32Array(buffer, this.at.matrix, layout.matrixColumns * n);
+    this.selectedView = new Float64Array(buffer, this.at.selected, 1);
     new Float64Array(buffer, this.at.data, n * d).set(X.data.subarray(0, n * d));
     new Float64Array(buffer, this.at.squares, n).set(squares.subarray(0, n));
   }
@@ -1337,6 +1352,40 @@ export class OcsvmMemory {
       at.grad,
       at.gradBound,
     );
+  }
+
+  /**
+   * The first pick of the working-set selection (ocsvmSelectI over the active positions), or
+   * −1; its −gradient is then `selected`.
+   */
+  selectI(active: number): number {
+    const { at } = this;
+    return this.k.ocsvmSelectI(at.grad, at.status, active, at.selected);
+  }
+
+  /**
+   * The second pick (ocsvmSelectJ) given the first's column at value index baseI of `matrix`
+   * and its −gradient, or −1; the largest gradient of the positions above their lower bound is
+   * then `selected`.
+   */
+  selectJ(active: number, inOrder: number, baseI: number, gMax: number): number {
+    const { at } = this;
+    const colI = at.matrix + baseI * 4;
+    return this.k.ocsvmSelectJ(
+      at.grad,
+      at.status,
+      at.row,
+      active,
+      inOrder,
+      colI,
+      gMax,
+      at.selected,
+    );
+  }
+
+  /** The value the last selection wrote (see selectI and selectJ). */
+  get selected(): number {
+    return this.selectedView[0];
   }
 
   /** ocsvmGradientStep with the columns starting at value indices baseI and baseJ of `matrix`. */
