@@ -157,7 +157,7 @@ interface KernelExports {
     useTol: number,
     tol: number,
   ): number;
-  nonzeroColumns(data: number, n: number, d: number, flags: number): number;
+  nonzeroColumns(data: number, n: number, d: number, flags: number, scratch: number): number;
   keepColumns(data: number, n: number, d: number, columns: number, m: number): void;
   rowDots(data: number, n: number, d: number, w: number, out: number): void;
   ocsvmGramBlock(
@@ -1087,8 +1087,9 @@ export function sgdOcsvmSession(data: Float64Array, n: number, d: number): SgdOc
   const weightsAt = layout.take(d * 8);
   const stateAt = layout.take(6 * 8);
   const outAt = layout.take(n * 8);
+  const scratchAt = layout.take((d + 2) * 8);
   layout.commit();
-  const kept = w.nonzeroColumns(dataAt, n, d, flagsAt);
+  const kept = w.nonzeroColumns(dataAt, n, d, flagsAt, scratchAt);
   let columns = Int32Array.from({ length: d }, (_, j) => j);
   // With no column left the rows stay whole: a dot product of length 0 is no saving worth a case.
   if (kept > 0 && kept < d) {
