@@ -824,18 +824,28 @@ export function sgdOcsvmEpoch(data: usize, d: i32, order: usize, n: i32, weights
 // ---- cat4: sgdocsvm's zero columns and row dot products ----------------------------------------
 
 // flags[j] (i32) = 1 where column j of the n × d rows at `data` holds a value other than ±0 (NaN
-// counts), else 0. Returns how many columns are flagged.
-export function nonzeroColumns(data: usize, n: i32, d: i32, flags: usize): i32 {
-  memory.fill(flags, 0, <usize>d << 2);
+// counts), else 0. Returns how many columns are flagged. `scratch` holds d + 1 i64 lanes: two
+// columns per instruction, their "not zero" masks gathered with an or (no branch per value).
+export function nonzeroColumns(data: usize, n: i32, d: i32, flags: usize, scratch: usize): i32 {
+  const pairs = d & ~1;
+  memory.fill(scratch, 0, <usize>(pairs + 2) << 3);
   const rowBytes = <usize>d << 3;
+  const zero = f64x2.splat(0);
   for (let i = 0; i < n; i++) {
     const row = data + <usize>i * rowBytes;
-    for (let j = 0; j < d; j++) {
-      if (load<f64>(row + (<usize>j << 3)) != 0) store<i32>(flags + (<usize>j << 2), 1);
+    let j = 0;
+    for (; j < pairs; j += 2) {
+      const o = <usize>j << 3;
+      v128.store(scratch + o, v128.or(v128.load(scratch + o), f64x2.ne(v128.load(row + o), zero)));
     }
+    if (j < d && load<f64>(row + (<usize>j << 3)) != 0) store<i64>(scratch + (<usize>j << 3), -1);
   }
   let count = 0;
-  for (let j = 0; j < d; j++) count += load<i32>(flags + (<usize>j << 2));
+  for (let j = 0; j < d; j++) {
+    const flag = load<i64>(scratch + (<usize>j << 3)) != 0 ? 1 : 0;
+    store<i32>(flags + (<usize>j << 2), flag);
+    count += flag;
+  }
   return count;
 }
 
@@ -1549,4 +1559,51 @@ function squaredCodes(p: usize, q: v128): v128 {
 function queryCodes(q: usize, lower: usize, inverseStep: v128): v128 {
   const t = f32x4.nearest(f32x4.mul(f32x4.sub(v128.load(q), v128.load(lower)), inverseStep));
   return i32x4.trunc_sat_f32x4_s(f32x4.pmin(f32x4.pmax(t, f32x4.splat(-4096)), f32x4.splat(8191)));
+}
+
+// The one-class SVM's working-set selection (WSS3, src/core/one-class-svm.ts), in two halves
+// because the column of the first pick may have to be computed in between. Statuses: 0 lower
+// bound, 1 upper, 2 free. The same comparisons as there, so the same picks (ties: the last index).
+
+// The position i < active not at its upper bound with the largest −grad (ties: the last); −1 if
+// none. Writes −grad[i] (or −∞) to `result`.
+export function ocsvmSelectI(grad: usize, status: usize, active: i32, result: usize): i32 {
+  let gMax = -Infinity;
+  let i = -1;
+  for (let t = 0; t < active; t++) {
+    const g = -load<f64>(grad + (<usize>t << 3));
+    if (load<u8>(status + <usize>t) != 1 && g >= gMax) {
+      gMax = g;
+      i = t;
+    }
+  }
+  store<f64>(result, gMax);
+  return i;
+}
+
+// Among positions t < active above their lower bound, the j with gMax + grad[j] > 0 that
+// minimises −(gMax + grad[j])² / (2 − 2·Q_i[row(j)]) (a curvature ≤ 0 taken as 1e-12; ties: the
+// last), where row(t) = t below `inOrder`, else row[t], and Q_i is the column at colI; −1 if none.
+// Writes the largest such grad (or −∞) to `result`.
+export function ocsvmSelectJ(grad: usize, status: usize, row: usize, active: i32, inOrder: i32, colI: usize, gMax: f64, result: usize): i32 {
+  let gMax2 = -Infinity;
+  let j = -1;
+  let best = Infinity;
+  for (let t = 0; t < active; t++) {
+    if (load<u8>(status + <usize>t) == 0) continue;
+    const g = load<f64>(grad + (<usize>t << 3));
+    if (g >= gMax2) gMax2 = g;
+    const gap = gMax + g;
+    if (gap > 0) {
+      const r = t < inOrder ? t : load<i32>(row + (<usize>t << 2));
+      const curvature = 1.0 + 1.0 - 2.0 * <f64>load<f32>(colI + (<usize>r << 2));
+      const decrease = -(gap * gap) / (curvature > 0 ? curvature : 1e-12);
+      if (decrease <= best) {
+        j = t;
+        best = decrease;
+      }
+    }
+  }
+  store<f64>(result, gMax2);
+  return j;
 }

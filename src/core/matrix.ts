@@ -17,7 +17,16 @@ export function matrix(rows: number, cols: number, data?: Float64Array): Matrix 
       `matrix ${rows} × ${cols} needs ${rows * cols} values, got ${values.length}`,
     );
   }
-  return { data: values, rows, cols };
+  // Shapes are stored as small integers: a row count that arrives as a double (DuckDB's counts
+  // do) would otherwise turn every matrix's `rows` into a boxed double for the rest of the
+  // process, and code optimised for small integers is thrown away (deoptimised) the first time
+  // it meets one (measured: cd's first fits on breastw 20-45 ms instead of 0.5 ms).
+  return { data: values, rows: smallInteger(rows), cols: smallInteger(cols) };
+}
+
+/** n itself, as a small integer (V8's Smi) when it fits one. */
+function smallInteger(n: number): number {
+  return n < 0x40000000 ? n | 0 : n;
 }
 
 /** Builds a matrix from nested arrays (tests and small inputs; not for hot paths). */

@@ -407,35 +407,12 @@ class SmoSolver {
    * maximises the decrease (G_i − G_j)² / (Q_ii + Q_jj − 2Q_ij). Returns true when optimal.
    */
   private selectWorkingSet(): boolean {
-    const { grad, status, row, active } = this;
-    const K = this.kernel.slab;
-    let gMax = -Infinity;
-    let i = -1;
-    for (let t = 0; t < active; t++) {
-      if (status[t] !== UPPER && -grad[t] >= gMax) {
-        gMax = -grad[t];
-        i = t;
-      }
-    }
-    let gMax2 = -Infinity;
-    let j = -1;
-    let bestDecrease = Infinity;
-    const baseI = i >= 0 ? this.kernel.base(row[i]) : 0;
-    const inOrder = this.inOrder;
-    for (let t = 0; t < active; t++) {
-      if (status[t] === LOWER) continue;
-      const g = grad[t];
-      if (g >= gMax2) gMax2 = g;
-      const gap = gMax + g;
-      if (gap > 0) {
-        const curvature = 1 + 1 - 2 * K[baseI + (t < inOrder ? t : row[t])];
-        const decrease = -(gap * gap) / (curvature > 0 ? curvature : TAU);
-        if (decrease <= bestDecrease) {
-          j = t;
-          bestDecrease = decrease;
-        }
-      }
-    }
+    const { memory, active } = this;
+    const i = memory.selectI(active);
+    const gMax = memory.selected;
+    const baseI = i >= 0 ? this.kernel.base(this.row[i]) : 0;
+    const j = memory.selectJ(active, this.inOrder, baseI, gMax);
+    const gMax2 = memory.selected;
     if (gMax + gMax2 < this.eps || j === -1) return true;
     this.pickedI = i;
     this.pickedJ = j;

@@ -156,7 +156,7 @@ interface KernelExports {
     useTol: number,
     tol: number,
   ): number;
-  nonzeroColumns(data: number, n: number, d: number, flags: number): number;
+  nonzeroColumns(data: number, n: number, d: number, flags: number, scratch: number): number;
   keepColumns(data: number, n: number, d: number, columns: number, m: number): void;
   rowDots(data: number, n: number, d: number, w: number, out: number): void;
   ocsvmGramBlock(
@@ -171,6 +171,17 @@ interface KernelExports {
     block: number,
     q: number,
   ): void;
+  ocsvmSelectI(grad: number, status: number, active: number, result: number): number;
+  ocsvmSelectJ(
+    grad: number,
+    status: number,
+    row: number,
+    active: number,
+    inOrder: number,
+    colI: number,
+    gMax: number,
+    result: number,
+  ): number;
   ocsvmTrainingSums(
     lower: number,
     n: number,
@@ -1092,8 +1103,9 @@ export function sgdOcsvmSession(data: Float64Array, n: number, d: number): SgdOc
   const weightsAt = layout.take(d * 8);
   const stateAt = layout.take(6 * 8);
   const outAt = layout.take(n * 8);
+  const scratchAt = layout.take((d + 2) * 8);
   layout.commit();
-  const kept = w.nonzeroColumns(dataAt, n, d, flagsAt);
+  const kept = w.nonzeroColumns(dataAt, n, d, flagsAt, scratchAt);
   let columns = Int32Array.from({ length: d }, (_, j) => j);
   // With no column left the rows stay whole: a dot product of length 0 is no saving worth a case.
   if (kept > 0 && kept < d) {
@@ -1207,6 +1219,7 @@ export class OcsvmMemory {
   readonly gradBound: Float64Array;
   readonly row: Int32Array;
   readonly status: Uint8Array;
+  private readonly selectedView: Float64Array;
   private readonly at: Record<
     | "grad"
     | "gradBound"
@@ -1222,6 +1235,7 @@ export class OcsvmMemory {
     | "vectors"
     | "vectorAlpha"
     | "sums"
+    | "selected"
     | "matrix",
     number
   >;
@@ -1262,6 +1276,7 @@ export class OcsvmMemory {
       vectors: take(layout.gramBlockRows === undefined ? 0 : n * 4),
       vectorAlpha: take(layout.gramBlockRows === undefined ? 0 : n * 8),
       sums: take(layout.gramBlockRows === undefined ? 0 : n * 8),
+      selected: take(8),
       matrix: take(layout.matrixColumns * n * 4),
     };
     if (end > k.memory.buffer.byteLength) {
@@ -1276,6 +1291,7 @@ export class OcsvmMemory {
     this.status = new Uint8Array(buffer, this.at.status, n).fill(0);
     this.startBuffer = new Float32Array(buffer, this.at.start, layout.startColumns * n);
     this.matrix = new Float32Array(buffer, this.at.matrix, layout.matrixColumns * n);
+    this.selectedView = new Float64Array(buffer, this.at.selected, 1);
     new Float64Array(buffer, this.at.data, n * d).set(X.data.subarray(0, n * d));
     new Float64Array(buffer, this.at.squares, n).set(squares.subarray(0, n));
   }
@@ -1353,6 +1369,40 @@ export class OcsvmMemory {
       at.grad,
       at.gradBound,
     );
+  }
+
+  /**
+   * The first pick of the working-set selection (ocsvmSelectI over the active positions), or
+   * −1; its −gradient is then `selected`.
+   */
+  selectI(active: number): number {
+    const { at } = this;
+    return this.k.ocsvmSelectI(at.grad, at.status, active, at.selected);
+  }
+
+  /**
+   * The second pick (ocsvmSelectJ) given the first's column at value index baseI of `matrix`
+   * and its −gradient, or −1; the largest gradient of the positions above their lower bound is
+   * then `selected`.
+   */
+  selectJ(active: number, inOrder: number, baseI: number, gMax: number): number {
+    const { at } = this;
+    const colI = at.matrix + baseI * 4;
+    return this.k.ocsvmSelectJ(
+      at.grad,
+      at.status,
+      at.row,
+      active,
+      inOrder,
+      colI,
+      gMax,
+      at.selected,
+    );
+  }
+
+  /** The value the last selection wrote (see selectI and selectJ). */
+  get selected(): number {
+    return this.selectedView[0];
   }
 
   /** ocsvmGradientStep with the columns starting at value indices baseI and baseJ of `matrix`. */
