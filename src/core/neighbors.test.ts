@@ -40,6 +40,7 @@ function randomMatrix(rows: number, cols: number, rng: Random, duplicates: boole
 
 for (const [cols, label] of [
   [3, "KD-tree"],
+  [10, "KD-tree with leaves of 128"],
   [24, "brute force"],
 ]) {
   test(`${label}: same neighbours as computing every distance (random and tied data)`, () => {
