@@ -4,6 +4,7 @@ import { fromRows, matrix, type Matrix } from "../core/matrix.js";
 import { Random } from "../core/random.js";
 import { percentile } from "../core/stats.js";
 import { fit, score } from "./model.js";
+import { closePool, fitAsync, scoreAsync } from "./parallel.js";
 import { fitRod, rod } from "./rod.js";
 
 interface RodState {
@@ -177,4 +178,25 @@ test("rod on repeated rows: computed once per distinct row, identical to every r
     assert.deepEqual(once.trainingScores, every.trainingScores);
     assert.deepEqual(once.state, every.state);
   }
+});
+
+test("rod's subspace runs: fitted in any split, on the pool or not, they give the one fit", async () => {
+  // 12 features: 220 subspaces in 16 runs of 13–14.
+  const X = gaussian(150, 12, 9);
+  const whole = fitRod(X);
+  const pieces = rod.pieces!;
+  assert.equal(pieces.count(X, rod.params.parse({})), 16);
+  const p = rod.params.parse({});
+  const split = [...pieces.run(X, p, 0, 3), ...pieces.run(X, p, 3, 13)];
+  const joined = pieces.finish(X, p, split);
+  assert.deepEqual(Array.from(joined.trainingScores!), Array.from(whole.trainingScores));
+  assert.deepEqual(joined.state, whole.state);
+  // Scoring sums the runs as fit does: the training rows score as in fit, to the bit.
+  const model = fit("rod", X);
+  assert.deepEqual(Array.from(score(model, X)), Array.from(model.trainingScores));
+  // 150 rows of 12 features take the pool (parallelMinRows), which fits runs apart.
+  const pooled = await fitAsync("rod", X);
+  assert.deepEqual(Array.from(pooled.trainingScores), Array.from(model.trainingScores));
+  assert.deepEqual(Array.from(await scoreAsync(model, X)), Array.from(score(model, X)));
+  await closePool();
 });

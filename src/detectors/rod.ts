@@ -102,6 +102,14 @@ export const rod = defineDetector({
       return `expected ${count} subspaces`;
     return undefined;
   },
+  // Every 3-feature subspace costs a median iteration and passes over the rows: with many
+  // features even a few hundred rows pay for the pool, which fits runs of subspaces apart.
+  parallelMinRows: (cols) => (cols > 5 ? 100 : 200_000),
+  pieces: {
+    count: (X) => runCount(subspaceCount(Math.max(X.cols, 3))),
+    run: (X, _p, first, count) => fitRuns(fitSetup(X, true), first, count),
+    finish: (X, _p, results) => finishFit(X, fitSetup(X, true), results as FitRun[]),
+  },
   fit(X) {
     return fitRod(X);
   },
@@ -114,13 +122,49 @@ export const rod = defineDetector({
 });
 
 /**
- * ROD's fit. `collapseDuplicates` false computes every row's values (the naive path, for tests:
- * the results are identical either way).
+ * Subspaces are taken in this many consecutive runs (fewer when there are fewer subspaces): each
+ * run's scores are summed on their own and the runs' sums added in order, in fit and score
+ * alike. The pool fits runs on different threads (`pieces`) and gets the same sums.
  */
-export function fitRod(
-  X: Matrix,
-  collapseDuplicates = true,
-): { state: RodState; trainingScores: Float64Array } {
+const SUBSPACE_RUNS = 16;
+
+/** Subspace index where run r starts, for r = 0..runs (the last is the subspace count). */
+function runStart(count: number, runs: number, r: number): number {
+  return Math.floor((count * r) / runs);
+}
+
+function runCount(subspaces: number): number {
+  return Math.min(SUBSPACE_RUNS, subspaces);
+}
+
+/** What every run of a fit shares: the scaler, distinct rows, the columns and their ranks. */
+interface FitSetup {
+  readonly scaler: { center: Float64Array; scale: Float64Array } | undefined;
+  readonly unique: ReturnType<typeof distinctFeatureRows> | undefined;
+  readonly columns: Float64Array[];
+  readonly ranks: Int32Array[];
+  /** Rows the runs work on (the distinct rows when they were collapsed). */
+  readonly n: number;
+  readonly count: number;
+}
+
+/** The angle scalers of each subspace (state arrays, or a run's). */
+type AngleScalers = Pick<RodState, "acuteScale" | "acuteShift" | "obtuseScale" | "obtuseShift">;
+
+/** One run's subspaces, from `start`: their state entries and the sum of their row scores. */
+interface FitRun {
+  readonly start: number;
+  readonly medians: Float64Array;
+  readonly costMedian: Float64Array;
+  readonly costMad: Float64Array;
+  readonly acuteScale: Float64Array;
+  readonly acuteShift: Float64Array;
+  readonly obtuseScale: Float64Array;
+  readonly obtuseShift: Float64Array;
+  readonly total: Float64Array;
+}
+
+function fitSetup(X: Matrix, collapseDuplicates: boolean): FitSetup {
   const scaler = X.cols > 3 ? robustScaler(X) : undefined;
   // Everything but the cost medians is a function of a row's values, so when rows repeat it is
   // computed once per distinct row, and the medians are taken over every row through the
@@ -128,12 +172,73 @@ export function fitRod(
   // even the geometric median sums its points in the same order).
   const found = collapseDuplicates ? distinctFeatureRows(X) : undefined;
   const unique = found !== undefined && found.X.rows <= X.rows / 2 ? found : undefined;
-  const points = unique?.X ?? X;
+  const columns = prepareColumns(unique?.X ?? X, scaler);
+  return {
+    scaler,
+    unique,
+    columns,
+    ranks: columns.map(denseRanks),
+    n: (unique?.X ?? X).rows,
+    count: subspaceCount(columns.length),
+  };
+}
+
+/** Runs [first, first + count) of a fit. */
+function fitRuns(setup: FitSetup, first: number, count: number): FitRun[] {
+  const { columns, ranks, unique, n } = setup;
   const median = (values: Float64Array): number =>
     unique !== undefined ? quantileCounted(values, unique.counts, 0.5) : quantile(values, 0.5);
-  const columns = prepareColumns(points, scaler);
-  const n = points.rows;
-  const count = subspaceCount(columns.length);
+  const runs = runCount(setup.count);
+  const from = runStart(setup.count, runs, first);
+  const to = runStart(setup.count, runs, first + count);
+  const all = {
+    medians: new Float64Array(3 * (to - from)),
+    costMedian: new Float64Array(to - from),
+    costMad: new Float64Array(to - from),
+    acuteScale: new Float64Array(to - from),
+    acuteShift: new Float64Array(to - from),
+    obtuseScale: new Float64Array(to - from),
+    obtuseShift: new Float64Array(to - from),
+  };
+  const work = new Workspace(n);
+  const totals: Float64Array[] = [];
+  for (let r = first; r < first + count; r++) totals.push(new Float64Array(n));
+  forEachSubspaceIn(columns.length, from, to, (a, b, c, s) => {
+    const at = s - from;
+    const run = runOf(setup.count, runs, s) - first;
+    const xs = columns[a];
+    const ys = columns[b];
+    const zs = columns[c];
+    const m = geometricMedian(xs, ys, zs, ranks[a], ranks[b], ranks[c], work);
+    all.medians.set(m, 3 * at);
+    offsetsAndAngles(xs, ys, zs, m, work);
+    fitAngleScalers(work, n, all, at);
+    costs(work, n, all, at);
+    all.costMedian[at] = median(work.cost);
+    for (let i = 0; i < n; i++) work.deviation[i] = Math.abs(work.cost[i] - all.costMedian[at]);
+    all.costMad[at] = median(work.deviation);
+    addScores(work.deviation, n, all.costMad[at], columns.length > 3, totals[run]);
+  });
+  return totals.map((total, i) => {
+    const lo = runStart(setup.count, runs, first + i) - from;
+    const hi = runStart(setup.count, runs, first + i + 1) - from;
+    return {
+      start: lo + from,
+      medians: all.medians.slice(3 * lo, 3 * hi),
+      costMedian: all.costMedian.slice(lo, hi),
+      costMad: all.costMad.slice(lo, hi),
+      acuteScale: all.acuteScale.slice(lo, hi),
+      acuteShift: all.acuteShift.slice(lo, hi),
+      obtuseScale: all.obtuseScale.slice(lo, hi),
+      obtuseShift: all.obtuseShift.slice(lo, hi),
+      total,
+    };
+  });
+}
+
+/** The fitted state and training scores from every run, in order. */
+function finishFit(X: Matrix, setup: FitSetup, runs: readonly FitRun[]): RodFit {
+  const { count, n, scaler, unique } = setup;
   const state: RodState = {
     center: scaler?.center ?? new Float64Array(0),
     scale: scaler?.scale ?? new Float64Array(0),
@@ -145,30 +250,36 @@ export function fitRod(
     obtuseScale: new Float64Array(count),
     obtuseShift: new Float64Array(count),
   };
-  const work = new Workspace(n);
-  const ranks = columns.map(denseRanks);
   const total = new Float64Array(n);
-  let s = 0;
-  forEachSubspace(columns.length, (a, b, c) => {
-    const xs = columns[a];
-    const ys = columns[b];
-    const zs = columns[c];
-    const m = geometricMedian(xs, ys, zs, ranks[a], ranks[b], ranks[c], work);
-    state.medians.set(m, 3 * s);
-    offsetsAndAngles(xs, ys, zs, m, work);
-    fitAngleScalers(work, n, state, s);
-    costs(work, n, state, s);
-    state.costMedian[s] = median(work.cost);
-    for (let i = 0; i < n; i++) work.deviation[i] = Math.abs(work.cost[i] - state.costMedian[s]);
-    state.costMad[s] = median(work.deviation);
-    addScores(work.deviation, n, state.costMad[s], columns.length > 3, total);
-    s++;
-  });
+  for (const run of runs) {
+    state.medians.set(run.medians, 3 * run.start);
+    state.costMedian.set(run.costMedian, run.start);
+    state.costMad.set(run.costMad, run.start);
+    state.acuteScale.set(run.acuteScale, run.start);
+    state.acuteShift.set(run.acuteShift, run.start);
+    state.obtuseScale.set(run.obtuseScale, run.start);
+    state.obtuseShift.set(run.obtuseShift, run.start);
+    for (let i = 0; i < n; i++) total[i] += run.total[i];
+  }
   if (count > 1) for (let i = 0; i < n; i++) total[i] /= count;
   if (unique === undefined) return { state, trainingScores: total };
   const perRow = new Float64Array(X.rows);
   for (let i = 0; i < X.rows; i++) perRow[i] = total[unique.inverse[i]];
   return { state, trainingScores: perRow };
+}
+
+interface RodFit {
+  state: RodState;
+  trainingScores: Float64Array;
+}
+
+/**
+ * ROD's fit. `collapseDuplicates` false computes every row's values (the naive path, for tests:
+ * the results are identical either way).
+ */
+export function fitRod(X: Matrix, collapseDuplicates = true): RodFit {
+  const setup = fitSetup(X, collapseDuplicates);
+  return finishFit(X, setup, fitRuns(setup, 0, runCount(setup.count)));
 }
 
 /**
@@ -180,17 +291,22 @@ function scoreRows(state: RodState, X: Matrix, batchMad: boolean): Float64Array 
   const scaler = state.center.length > 0 ? { center: state.center, scale: state.scale } : undefined;
   const columns = prepareColumns(X, scaler);
   const count = state.costMedian.length;
+  const runs = runCount(count);
   const work = new Workspace(n);
   const total = new Float64Array(n);
-  let s = 0;
-  forEachSubspace(columns.length, (a, b, c) => {
+  const runTotal = new Float64Array(n);
+  // Summed run by run, as fit sums them, so a training row scores as it did in fit.
+  forEachSubspace(columns.length, (a, b, c, s) => {
     offsetsAndAngles(columns[a], columns[b], columns[c], state.medians.subarray(3 * s), work);
     costs(work, n, state, s);
     const median = state.costMedian[s];
     for (let i = 0; i < n; i++) work.deviation[i] = Math.abs(work.cost[i] - median);
     const mad = batchMad ? quantile(work.deviation, 0.5) : state.costMad[s];
-    addScores(work.deviation, n, mad, columns.length > 3, total);
-    s++;
+    addScores(work.deviation, n, mad, columns.length > 3, runTotal);
+    if (s + 1 === runStart(count, runs, runOf(count, runs, s) + 1)) {
+      for (let i = 0; i < n; i++) total[i] += runTotal[i];
+      runTotal.fill(0);
+    }
   });
   if (count > 1) for (let i = 0; i < n; i++) total[i] /= count;
   return total;
@@ -225,10 +341,44 @@ function subspaceCount(d: number): number {
   return (d * (d - 1) * (d - 2)) / 6;
 }
 
-/** Calls visit(a, b, c) for every a < b < c < d, in itertools.combinations order. */
-function forEachSubspace(d: number, visit: (a: number, b: number, c: number) => void): void {
-  for (let a = 0; a < d; a++)
-    for (let b = a + 1; b < d; b++) for (let c = b + 1; c < d; c++) visit(a, b, c);
+/**
+ * Calls visit(a, b, c, s) for every a < b < c < d, in itertools.combinations order, s counting
+ * them from 0.
+ */
+function forEachSubspace(
+  d: number,
+  visit: (a: number, b: number, c: number, s: number) => void,
+): void {
+  forEachSubspaceIn(d, 0, subspaceCount(d), visit);
+}
+
+/** As forEachSubspace, for the subspaces numbered [from, to) only. */
+function forEachSubspaceIn(
+  d: number,
+  from: number,
+  to: number,
+  visit: (a: number, b: number, c: number, s: number) => void,
+): void {
+  let s = 0;
+  for (let a = 0; a < d && s < to; a++) {
+    // The (a, ·, ·) subspaces number C(d − a − 1, 2): skipped whole when before `from`.
+    const withA = ((d - a - 1) * (d - a - 2)) / 2;
+    if (s + withA <= from) {
+      s += withA;
+      continue;
+    }
+    for (let b = a + 1; b < d && s < to; b++)
+      for (let c = b + 1; c < d && s < to; c++, s++) if (s >= from) visit(a, b, c, s);
+  }
+}
+
+/** The run that subspace s belongs to. */
+function runOf(count: number, runs: number, s: number): number {
+  // runStart is floor(count·r/runs): the run is the largest r with runStart(r) ≤ s.
+  let r = Math.min(runs - 1, Math.floor(((s + 1) * runs) / count));
+  while (r > 0 && runStart(count, runs, r) > s) r--;
+  while (r + 1 < runs && runStart(count, runs, r + 1) <= s) r++;
+  return r;
 }
 
 /**
@@ -451,7 +601,7 @@ function offsetsAndAngles(
  * Fits subspace s's two angle scalers (scikit-learn's MinMaxScaler) on the defined training
  * angles of each group plus the group's two range ends.
  */
-function fitAngleScalers(work: Workspace, n: number, state: RodState, s: number): void {
+function fitAngleScalers(work: Workspace, n: number, state: AngleScalers, s: number): void {
   let acuteMin = ACUTE_LOW;
   let acuteMax = ACUTE_HIGH;
   let obtuseMin = OBTUSE_LOW;
@@ -474,7 +624,7 @@ function fitAngleScalers(work: Workspace, n: number, state: RodState, s: number)
 }
 
 /** Rotation costs ‖v‖³·cos(γ)·sin²(γ) of the scaled angles γ; 0 where the angle is undefined. */
-function costs(work: Workspace, n: number, state: RodState, s: number): void {
+function costs(work: Workspace, n: number, state: AngleScalers, s: number): void {
   const a1 = state.acuteScale[s];
   const b1 = state.acuteShift[s];
   const a2 = state.obtuseScale[s];
