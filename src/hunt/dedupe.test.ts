@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { matrix, type Matrix } from "../core/matrix.js";
 import { Random } from "../core/random.js";
 import { fit } from "../detectors/model.js";
-import { distinctRows, expand, fitDistinct, knnTrainingScoresDistinct } from "./dedupe.js";
+import { dedupes, distinctRows, expand, fitDistinct, knnTrainingScoresDistinct } from "./dedupe.js";
 
 /** Category-code-like data: few distinct rows repeated unevenly, with equidistant rows (ties). */
 function codedRows(rows: number, cols: number, levels: number, seed: number): Matrix {
@@ -78,4 +78,12 @@ test("lof on distinct rows: a few rows rarer than k among ties, mixed multiplici
     assert.ok(reply?.ok);
     if (reply?.ok) assert.deepEqual(reply.trainingScores, naive.trainingScores, `k=${k}`);
   }
+});
+
+test("knn and lof take the distinct-row path unless they ask for approximate neighbours", () => {
+  assert.equal(dedupes("knn", { neighbours: "exact" }), true);
+  assert.equal(dedupes("lof", {}), true);
+  assert.equal(dedupes("knn", { neighbours: "approximate" }), false);
+  assert.equal(dedupes("lof", { neighbours: "approximate" }), false);
+  assert.equal(dedupes("iforest", {}), false);
 });

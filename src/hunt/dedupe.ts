@@ -43,9 +43,13 @@ export function expand(values: Float64Array, inverse: Int32Array): Float64Array 
   return out;
 }
 
-/** Whether the hunt can score this panel entry on distinct rows, exactly. */
-export function dedupes(detector: string): boolean {
-  return detector === "knn" || detector === "lof";
+/**
+ * Whether the hunt can score this panel entry on distinct rows, exactly. Not when the entry asks
+ * for approximate neighbours: the distinct-row path searches exactly, and the user chose the
+ * graph (for its speed on large data), so the entry runs as asked, on all rows.
+ */
+export function dedupes(detector: string, params: Readonly<Record<string, unknown>>): boolean {
+  return (detector === "knn" || detector === "lof") && params.neighbours !== "approximate";
 }
 
 /**

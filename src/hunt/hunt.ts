@@ -294,7 +294,7 @@ export async function hunt(huntOptions: HuntOptions): Promise<HuntSummary> {
       options.save === undefined &&
       distinctRows < X.rows;
     const unique = useDistinct ? distinct : undefined;
-    const onDistinct = panel.map((e) => unique !== undefined && dedupes(e.detector));
+    const onDistinct = panel.map((e) => unique !== undefined && dedupes(e.detector, e.params));
     const sharedDistinct =
       unique === undefined
         ? undefined
