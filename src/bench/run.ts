@@ -272,54 +272,37 @@ async function main(): Promise<void> {
         const det = v.label;
         const ref = reference.find((r) => r.dataset === ds.name && r.detector === v.pyod);
         const pyod = ref?.status === "ok" ? ref.fitSeconds + ref.scoreSeconds : NaN;
-        if (ref !== undefined && ref.status !== "ok") {
-          // PyOD gave up on this case (over 120 s a seed, or skipped): ours may be as slow, so it
-          // runs once in its own process and is abandoned after --odds-timeout seconds.
+        // PyOD gave up on this case (over 120 s a seed, or skipped): ours may be as slow, so it
+        // runs once in its own process and is abandoned after --odds-timeout seconds.
+        const pyodStatus = ref !== undefined && ref.status !== "ok" ? ref.status : undefined;
+        let t: Timing;
+        if (pyodStatus !== undefined) {
           const outcome = oddsCaseInChild(ds.name, det, oddsTimeoutSeconds, pooled);
           if ("failure" in outcome) {
             console.log(
-              `${ds.name.padEnd(11)} ${det.padEnd(10)} ${outcome.failure} (PyOD: ${ref.status})`,
+              `${ds.name.padEnd(11)} ${det.padEnd(10)} ${outcome.failure} (PyOD: ${pyodStatus})`,
             );
             oddsRows.push({
               dataset: ds.name,
               rows: train.rows + test.rows,
               cols: train.cols,
               detector: det,
-              pyodStatus: ref.status,
+              pyodStatus,
               ...(outcome.timedOut
                 ? { timeoutSeconds: oddsTimeoutSeconds }
                 : { error: outcome.failure }),
             });
             continue;
           }
-          const ours = outcome.fitSeconds + outcome.scoreSeconds;
-          oddsRows.push({
-            dataset: ds.name,
-            threads: pooled ? availableParallelism() : 1,
-            rows: train.rows + test.rows,
-            cols: train.cols,
-            detector: det,
-            ...outcome,
-            rowsPerSecond: (train.rows + test.rows) / ours,
-            pyodSeconds: NaN,
-            pyodStatus: ref.status,
-          });
-          console.log(
-            `${ds.name.padEnd(11)} ${det.padEnd(10)} ${outcome.fitSeconds.toFixed(4).padStart(8)} ${outcome.scoreSeconds.toFixed(4).padStart(8)} ` +
-              `${Math.round((train.rows + test.rows) / ours)
-                .toString()
-                .padStart(10)} ${ref.status.padStart(8)}`,
-          );
-          continue;
+          t = outcome;
+        } else {
+          // Warm-up (JIT, and the pool's threads started).
+          const warm = await timeDetector(v.detector, v.params, train, test, 1, pooled);
+          // A case that takes more than SLOW_CASE_SECONDS is timed once: its warm-up run is the
+          // measurement (compilation is a negligible share of it).
+          const slow = warm.fitSeconds + warm.scoreSeconds > SLOW_CASE_SECONDS;
+          t = slow ? warm : await timeDetector(v.detector, v.params, train, test, repeats, pooled);
         }
-        // Warm-up (JIT, and the pool's threads started).
-        const warm = await timeDetector(v.detector, v.params, train, test, 1, pooled);
-        // A case that takes more than SLOW_CASE_SECONDS is timed once: its warm-up run is the
-        // measurement (compilation is a negligible share of it).
-        const slow = warm.fitSeconds + warm.scoreSeconds > SLOW_CASE_SECONDS;
-        const t = slow
-          ? warm
-          : await timeDetector(v.detector, v.params, train, test, repeats, pooled);
         const ours = t.fitSeconds + t.scoreSeconds;
         const ratio = ours / pyod;
         const rowsPerSecond = (train.rows + test.rows) / ours;
@@ -333,10 +316,11 @@ async function main(): Promise<void> {
           rowsPerSecond,
           pyodSeconds: pyod,
           ratio,
+          ...(pyodStatus !== undefined ? { pyodStatus } : {}),
         });
         console.log(
           `${ds.name.padEnd(11)} ${det.padEnd(10)} ${t.fitSeconds.toFixed(4).padStart(8)} ${t.scoreSeconds.toFixed(4).padStart(8)} ` +
-            `${Math.round(rowsPerSecond).toString().padStart(10)} ${pyod.toFixed(4).padStart(8)} ${ratio.toFixed(2).padStart(6)}${pyod > 0.05 && ratio > 1 ? "  SLOWER than PyOD" : pyod > 0.5 && ratio > 0.5 ? "  under 2x PyOD" : ""}`,
+            `${Math.round(rowsPerSecond).toString().padStart(10)} ${(pyodStatus ?? pyod.toFixed(4)).padStart(8)} ${ratio.toFixed(2).padStart(6)}${pyod > 0.05 && ratio > 1 ? "  SLOWER than PyOD" : pyod > 0.5 && ratio > 0.5 ? "  under 2x PyOD" : ""}`,
         );
       }
     }
