@@ -151,16 +151,29 @@ interface FitSetup {
 /** The angle scalers of each subspace (state arrays, or a run's). */
 type AngleScalers = Pick<RodState, "acuteScale" | "acuteShift" | "obtuseScale" | "obtuseShift">;
 
+/** The per-subspace arrays of the state, and values per subspace in each. */
+type SubspaceArrays = Omit<RodState, "center" | "scale">;
+const SUBSPACE_WIDTHS: Readonly<Record<keyof SubspaceArrays, number>> = {
+  medians: 3,
+  costMedian: 1,
+  costMad: 1,
+  acuteScale: 1,
+  acuteShift: 1,
+  obtuseScale: 1,
+  obtuseShift: 1,
+};
+const SUBSPACE_KEYS = Object.keys(SUBSPACE_WIDTHS) as (keyof SubspaceArrays)[];
+
+/** Zeroed per-subspace arrays for `count` subspaces. */
+function subspaceArrays(count: number): SubspaceArrays {
+  const out: Partial<Record<keyof SubspaceArrays, Float64Array>> = {};
+  for (const key of SUBSPACE_KEYS) out[key] = new Float64Array(SUBSPACE_WIDTHS[key] * count);
+  return out as SubspaceArrays;
+}
+
 /** One run's subspaces, from `start`: their state entries and the sum of their row scores. */
-interface FitRun {
+interface FitRun extends SubspaceArrays {
   readonly start: number;
-  readonly medians: Float64Array;
-  readonly costMedian: Float64Array;
-  readonly costMad: Float64Array;
-  readonly acuteScale: Float64Array;
-  readonly acuteShift: Float64Array;
-  readonly obtuseScale: Float64Array;
-  readonly obtuseShift: Float64Array;
   readonly total: Float64Array;
 }
 
@@ -191,21 +204,16 @@ function fitRuns(setup: FitSetup, first: number, count: number): FitRun[] {
   const runs = runCount(setup.count);
   const from = runStart(setup.count, runs, first);
   const to = runStart(setup.count, runs, first + count);
-  const all = {
-    medians: new Float64Array(3 * (to - from)),
-    costMedian: new Float64Array(to - from),
-    costMad: new Float64Array(to - from),
-    acuteScale: new Float64Array(to - from),
-    acuteShift: new Float64Array(to - from),
-    obtuseScale: new Float64Array(to - from),
-    obtuseShift: new Float64Array(to - from),
-  };
+  const all = subspaceArrays(to - from);
   const work = new Workspace(n);
   const totals: Float64Array[] = [];
   for (let r = first; r < first + count; r++) totals.push(new Float64Array(n));
+  // The run being fitted (index into totals) and where the next one starts.
+  let run = 0;
+  let nextRun = runStart(setup.count, runs, first + 1);
   forEachSubspaceIn(columns.length, from, to, (a, b, c, s) => {
     const at = s - from;
-    const run = runOf(setup.count, runs, s) - first;
+    if (s === nextRun) nextRun = runStart(setup.count, runs, first + ++run + 1);
     const xs = columns[a];
     const ys = columns[b];
     const zs = columns[c];
@@ -222,17 +230,10 @@ function fitRuns(setup: FitSetup, first: number, count: number): FitRun[] {
   return totals.map((total, i) => {
     const lo = runStart(setup.count, runs, first + i) - from;
     const hi = runStart(setup.count, runs, first + i + 1) - from;
-    return {
-      start: lo + from,
-      medians: all.medians.slice(3 * lo, 3 * hi),
-      costMedian: all.costMedian.slice(lo, hi),
-      costMad: all.costMad.slice(lo, hi),
-      acuteScale: all.acuteScale.slice(lo, hi),
-      acuteShift: all.acuteShift.slice(lo, hi),
-      obtuseScale: all.obtuseScale.slice(lo, hi),
-      obtuseShift: all.obtuseShift.slice(lo, hi),
-      total,
-    };
+    const own: Partial<Record<keyof SubspaceArrays, Float64Array>> = {};
+    for (const key of SUBSPACE_KEYS)
+      own[key] = all[key].slice(SUBSPACE_WIDTHS[key] * lo, SUBSPACE_WIDTHS[key] * hi);
+    return { ...(own as SubspaceArrays), start: lo + from, total };
   });
 }
 
@@ -242,23 +243,11 @@ function finishFit(X: Matrix, setup: FitSetup, runs: readonly FitRun[]): RodFit 
   const state: RodState = {
     center: scaler?.center ?? new Float64Array(0),
     scale: scaler?.scale ?? new Float64Array(0),
-    medians: new Float64Array(3 * count),
-    costMedian: new Float64Array(count),
-    costMad: new Float64Array(count),
-    acuteScale: new Float64Array(count),
-    acuteShift: new Float64Array(count),
-    obtuseScale: new Float64Array(count),
-    obtuseShift: new Float64Array(count),
+    ...subspaceArrays(count),
   };
   const total = new Float64Array(n);
   for (const run of runs) {
-    state.medians.set(run.medians, 3 * run.start);
-    state.costMedian.set(run.costMedian, run.start);
-    state.costMad.set(run.costMad, run.start);
-    state.acuteScale.set(run.acuteScale, run.start);
-    state.acuteShift.set(run.acuteShift, run.start);
-    state.obtuseScale.set(run.obtuseScale, run.start);
-    state.obtuseShift.set(run.obtuseShift, run.start);
+    for (const key of SUBSPACE_KEYS) state[key].set(run[key], SUBSPACE_WIDTHS[key] * run.start);
     for (let i = 0; i < n; i++) total[i] += run.total[i];
   }
   if (count > 1) for (let i = 0; i < n; i++) total[i] /= count;
@@ -295,6 +284,8 @@ function scoreRows(state: RodState, X: Matrix, batchMad: boolean): Float64Array 
   const work = new Workspace(n);
   const total = new Float64Array(n);
   const runTotal = new Float64Array(n);
+  let run = 0;
+  let runEnd = runStart(count, runs, 1);
   // Summed run by run, as fit sums them, so a training row scores as it did in fit.
   forEachSubspace(columns.length, (a, b, c, s) => {
     offsetsAndAngles(columns[a], columns[b], columns[c], state.medians.subarray(3 * s), work);
@@ -303,7 +294,8 @@ function scoreRows(state: RodState, X: Matrix, batchMad: boolean): Float64Array 
     for (let i = 0; i < n; i++) work.deviation[i] = Math.abs(work.cost[i] - median);
     const mad = batchMad ? quantile(work.deviation, 0.5) : state.costMad[s];
     addScores(work.deviation, n, mad, columns.length > 3, runTotal);
-    if (s + 1 === runStart(count, runs, runOf(count, runs, s) + 1)) {
+    if (s + 1 === runEnd) {
+      runEnd = runStart(count, runs, ++run + 1);
       for (let i = 0; i < n; i++) total[i] += runTotal[i];
       runTotal.fill(0);
     }
@@ -370,15 +362,6 @@ function forEachSubspaceIn(
     for (let b = a + 1; b < d && s < to; b++)
       for (let c = b + 1; c < d && s < to; c++, s++) if (s >= from) visit(a, b, c, s);
   }
-}
-
-/** The run that subspace s belongs to. */
-function runOf(count: number, runs: number, s: number): number {
-  // runStart is floor(count·r/runs): the run is the largest r with runStart(r) ≤ s.
-  let r = Math.min(runs - 1, Math.floor(((s + 1) * runs) / count));
-  while (r > 0 && runStart(count, runs, r) > s) r--;
-  while (r + 1 < runs && runStart(count, runs, r + 1) <= s) r++;
-  return r;
 }
 
 /**
