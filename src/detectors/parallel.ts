@@ -12,7 +12,7 @@ import { checkK, type Neighbours } from "../core/neighbors.js";
 import type { AnyDetector } from "./contract.js";
 import { getDetector } from "./registry.js";
 import { checkScorable, finishModel, prepareFit, score, type Model } from "./model.js";
-import type { PoolJob, PoolReply } from "./score-worker.js";
+import type { FitRangeJob, PoolJob, PoolReply } from "./score-worker.js";
 
 /**
  * Below this many rows a single thread is faster than sharing the work (starting the pool's
@@ -160,21 +160,20 @@ async function scoreRows(
   return new Float64Array(out);
 }
 
-/**
- * A separable detector fitted one feature at a time across the pool. The training scores are the
- * per-feature contributions added in feature order, exactly as the single-threaded fit adds them.
- */
-async function fitByFeature(
+/** Items [0, count) of a fit (features or pieces) shared out over the pool; replies in order. */
+async function fitRanges(
   def: AnyDetector,
   params: Record<string, unknown>,
   X: Matrix,
-): Promise<{ state: unknown; trainingScores: Float64Array }> {
+  kind: FitRangeJob["kind"],
+  count: number,
+): Promise<PoolReply[]> {
   const threads = workers();
   const X2 = sharedMatrix(X);
-  const replies = await Promise.all(
-    shares(X.cols, threads.length).map(async ([start, end], t) => {
+  return Promise.all(
+    shares(count, threads.length).map(async ([start, end], t) => {
       const reply = await threads[t].run({
-        kind: "fitFeatures",
+        kind,
         detector: def.name,
         params,
         data: X2.data,
@@ -188,6 +187,18 @@ async function fitByFeature(
       return reply;
     }),
   );
+}
+
+/**
+ * A separable detector fitted one feature at a time across the pool. The training scores are the
+ * per-feature contributions added in feature order, exactly as the single-threaded fit adds them.
+ */
+async function fitByFeature(
+  def: AnyDetector,
+  params: Record<string, unknown>,
+  X: Matrix,
+): Promise<{ state: unknown; trainingScores: Float64Array }> {
+  const replies = await fitRanges(def, params, X, "fitFeatures", X.cols);
   const states = replies.flatMap((r) => (r.ok ? (r.states ?? []) : []));
   const contributions = replies.flatMap((r) => (r.ok ? (r.contributions ?? []) : []));
   const trainingScores = new Float64Array(X.rows);
@@ -206,25 +217,7 @@ async function fitByPieces(
   X: Matrix,
 ): Promise<{ state: unknown; trainingScores?: Float64Array }> {
   const pieces = def.pieces!;
-  const threads = workers();
-  const X2 = sharedMatrix(X);
-  const replies = await Promise.all(
-    shares(pieces.count(X, params), threads.length).map(async ([start, end], t) => {
-      const reply = await threads[t].run({
-        kind: "fitPieces",
-        detector: def.name,
-        params,
-        data: X2.data,
-        rows: X.rows,
-        cols: X.cols,
-        start,
-        end,
-      });
-      if (!reply.ok)
-        throw new Error(`${def.name}: fitting on a worker thread failed: ${reply.error}`);
-      return reply;
-    }),
-  );
+  const replies = await fitRanges(def, params, X, "fitPieces", pieces.count(X, params));
   const results = replies.flatMap((r) => (r.ok ? (r.pieces ?? []) : []));
   return pieces.finish(X, params, results);
 }

@@ -32,8 +32,9 @@ export interface ScoreJob {
   readonly out: Float64Array;
 }
 
-export interface FitFeaturesJob {
-  readonly kind: "fitFeatures";
+/** Fits features [start, end) one at a time, or the `pieces` [start, end) of the fit. */
+export interface FitRangeJob {
+  readonly kind: "fitFeatures" | "fitPieces";
   readonly detector: string;
   readonly params: Record<string, unknown>;
   readonly data: Float64Array;
@@ -52,17 +53,6 @@ export interface FitJob {
   readonly cols: number;
   /** Send back the saved model too. */
   readonly keepModel: boolean;
-}
-
-export interface FitPiecesJob {
-  readonly kind: "fitPieces";
-  readonly detector: string;
-  readonly params: Record<string, unknown>;
-  readonly data: Float64Array;
-  readonly rows: number;
-  readonly cols: number;
-  readonly start: number;
-  readonly end: number;
 }
 
 export interface NeighboursJob {
@@ -94,8 +84,7 @@ export interface FitDistinctJob {
   readonly inverse: Int32Array;
 }
 
-export type PoolJob =
-  ScoreJob | FitFeaturesJob | FitJob | NeighboursJob | FitDistinctJob | FitPiecesJob;
+export type PoolJob = ScoreJob | FitRangeJob | FitJob | NeighboursJob | FitDistinctJob;
 
 export type PoolReply =
   | {
