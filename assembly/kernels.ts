@@ -5,6 +5,7 @@
 
 // The dense network engine's kernels (src/core/nn.ts) live in their own file.
 export * from "./nn";
+export * from "./kmeans";
 import { expm1TaylorV, LN2_HI, LN2_LO, LOG2E, ROUNDER, ROUNDER_BITS } from "./exp-parts";
 
 // out (n × k) = A (n × d) · Bᵀ, with B stored as k × d. Blocks of 2 rows of A by 4 rows of B,

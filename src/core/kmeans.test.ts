@@ -241,3 +241,51 @@ test("kMeans restarts run apart (as the pool does) pick the same clustering, to 
   assert.equal(apart.inertia, whole.inertia);
   assert.equal(apart.nIter, whole.nIter);
 });
+
+test("kMeans labels each row with its nearest centre, the lowest index among equals", () => {
+  // One centre, odd and even counts, fewer and more than the kernel's block of eight; 1 to 10
+  // features. The first iteration's labels are the nearest of the given centres.
+  const rng = new Random(8);
+  for (const k of [1, 3, 8, 9, 13]) {
+    for (const d of [1, 3, 10]) {
+      const n = 300;
+      const X = matrix(
+        n,
+        d,
+        Float64Array.from({ length: n * d }, () => rng.normal()),
+      );
+      const init = X.data.slice(0, k * d);
+      let first: Int32Array | undefined;
+      kMeans(X, {
+        nClusters: k,
+        init,
+        onIteration: (it, _, labels) => {
+          if (it === 1) first = labels.slice();
+        },
+      });
+      for (let i = 0; i < n; i++) {
+        let nearest = 0;
+        let nearestDist = Infinity;
+        for (let c = 0; c < k; c++) {
+          let s = 0;
+          for (let j = 0; j < d; j++) s += (X.data[i * d + j] - init[c * d + j]) ** 2;
+          if (s < nearestDist) [nearest, nearestDist] = [c, s];
+        }
+        assert.equal(first![i], nearest, `k ${k}, d ${d}, row ${i}`);
+      }
+    }
+  }
+  // Rows halfway between two centres go to the lower index, whichever of the kernel's two lanes
+  // holds it (centres 0 and 2 share one, 1 the other). The rows' mean is 0, so centring them
+  // keeps the ties exact.
+  const X = matrix(5, 1, Float64Array.of(0, 0, 5, 2, -7));
+  let labels: Int32Array | undefined;
+  kMeans(X, {
+    nClusters: 3,
+    init: Float64Array.of(-1, 1, 3),
+    onIteration: (it, _, l) => {
+      if (it === 1) labels = l.slice();
+    },
+  });
+  assert.deepEqual(Array.from(labels!), [0, 0, 2, 1, 0]);
+});
