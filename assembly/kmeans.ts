@@ -6,8 +6,8 @@
 // Every distance is the direct Σ (x_j − c_j)², never ‖x‖² + ‖c‖² − 2 x·c: it cannot cancel, so
 // a bound needs no allowance beyond a few ulps. It is always summed over j in order from +0, one
 // sum per SIMD lane when two centres are measured at once (their columns side by side, from a
-// transposed copy), so a row's distance to a centre is the same number wherever it is taken. Rows are
-// f64, row-major; `inverse` (when non-zero) maps each row to its distinct point, whose
+// transposed copy), so a row's distance to a centre is the same number wherever it is taken.
+// Rows are f64, row-major; `inverse` (when non-zero) maps each row to its distinct point, whose
 // distances stand for all its copies.
 
 // Σ (a_j − b_j)² over d values, in order.

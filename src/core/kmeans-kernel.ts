@@ -262,7 +262,7 @@ export class KMeansKernel {
     return count;
   }
 
-  /** Weighted sum of the rows' squared distances to the centres (buffer `which`) they are labelled with. */
+  /** Weighted sum of the rows' squared distances to their labels' centres (buffer `which`). */
   inertia(which: 0 | 1): number {
     const { n, d } = this.shape;
     const a = this.at;
