@@ -22,7 +22,7 @@
  * one row are interchangeable); k-dist ratio = found k-th distance over the exact one (≥ 1;
  * what knn's default score is), mean and max. Results are saved to bench/results/recall-*.json.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -39,6 +39,7 @@ import { runSeed } from "../eval/experiment.js";
 import { hasShared, oddsDatasets } from "../eval/reference.js";
 import { readSplits } from "../eval/splits.js";
 import { generated } from "./generated.js";
+import { gitCommit } from "./git.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "..", "..");
@@ -181,16 +182,6 @@ async function runCase(
   );
 }
 
-function gitCommit(): string {
-  try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repo, encoding: "utf8" })
-      .toString()
-      .trim();
-  } catch {
-    return "unknown";
-  }
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const caseAt = args.indexOf("--case");
@@ -310,13 +301,13 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:]/g, "-").replace(/\..+$/, "");
   const dir = join(repo, "bench", "results");
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `recall-${stamp}-${gitCommit()}.json`);
+  const file = join(dir, `recall-${stamp}-${gitCommit(repo)}.json`);
   writeFileSync(
     file,
     JSON.stringify(
       {
         date: new Date().toISOString(),
-        commit: gitCommit(),
+        commit: gitCommit(repo),
         node: process.version,
         threads: availableParallelism(),
         hnsw: HNSW_DEFAULTS,

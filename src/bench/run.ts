@@ -24,7 +24,7 @@
  *
  * Times are medians over repeats; the machine is noisy, so compare ratios within one run.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -50,6 +50,7 @@ import {
 } from "./hunt-bench.js";
 import { runNeuralBench, type NeuralCase } from "./neural.js";
 import { generated } from "./generated.js";
+import { gitCommit } from "./git.js";
 
 export { generated };
 
@@ -184,17 +185,6 @@ function oddsCaseInChild(
   if (child.status !== 0)
     return { failure: `FAILED: ${child.stderr.split("\n")[0]}`, timedOut: false };
   return JSON.parse(child.stdout) as Timing;
-}
-
-function gitCommit(): string {
-  try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], {
-      cwd: repo,
-      encoding: "utf8",
-    }).trim();
-  } catch {
-    return "unknown";
-  }
 }
 
 async function main(): Promise<void> {
@@ -506,13 +496,13 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:]/g, "-").replace(/\..+$/, "");
   const dir = join(repo, "bench", "results");
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${stamp}-${gitCommit()}.json`);
+  const file = join(dir, `${stamp}-${gitCommit(repo)}.json`);
   writeFileSync(
     file,
     JSON.stringify(
       {
         date: new Date().toISOString(),
-        commit: gitCommit(),
+        commit: gitCommit(repo),
         node: process.version,
         repeats,
         odds: oddsRows,

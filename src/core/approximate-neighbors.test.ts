@@ -12,28 +12,13 @@ import {
   kNearestApproximate,
 } from "./approximate-neighbors.js";
 import { localityOrder } from "./locality-order.js";
+import { generated } from "../bench/generated.js";
 
 function randomMatrix(rows: number, cols: number, seed: number, duplicates = false): Matrix {
   const rng = new Random(seed);
   const data = new Float64Array(rows * cols);
   for (let i = 0; i < data.length; i++)
     data[i] = duplicates ? Math.round(rng.normal() * 2) : rng.normal();
-  return matrix(rows, cols, data);
-}
-
-/** Gaussian clusters plus 1% scattered rows, as the bench's `generated` (src/bench/run.ts). */
-function clustered(rows: number, cols: number, seed: number): Matrix {
-  const rng = new Random(seed);
-  const centres = Array.from({ length: 4 }, () =>
-    Array.from({ length: cols }, () => rng.uniform(-5, 5)),
-  );
-  const data = new Float64Array(rows * cols);
-  for (let i = 0; i < rows; i++) {
-    const outlier = rng.float() < 0.01;
-    const c = centres[rng.int(centres.length)];
-    for (let j = 0; j < cols; j++)
-      data[i * cols + j] = outlier ? rng.uniform(-12, 12) : c[j] + rng.normal();
-  }
   return matrix(rows, cols, data);
 }
 
@@ -125,7 +110,7 @@ test("recall on generated clusters stays above a floor (a measured property)", (
   // Measured when written: recall@10 = 0.9936 (self-query) and 0.9866 (new rows from the same
   // clusters) on these 20,000 rows × 10 with the default parameters; the floor leaves room for
   // another CPU's distance kernel rounding near-ties differently.
-  const all = clustered(25_000, 10, 3);
+  const all = generated(25_000, 10, 3);
   const X = matrix(20_000, 10, all.data.subarray(0, 200_000));
   const Q = matrix(5_000, 10, all.data.subarray(200_000));
   const self = recall(kNearestApproximate(X, 10), kNearest(X, 10));
@@ -135,7 +120,7 @@ test("recall on generated clusters stays above a floor (a measured property)", (
 });
 
 test("the same rows give the same answers: two builds, one thread or every core", () => {
-  const X = clustered(6_000, 8, 5);
+  const X = generated(6_000, 8, 5);
   const a = new ApproximateIndex(X);
   const b = new ApproximateIndex(matrix(X.rows, X.cols, X.data.slice()));
   // 6,000 queries at once run on every core (after the index is copied for it); small batches
@@ -144,7 +129,7 @@ test("the same rows give the same answers: two builds, one thread or every core"
   const again = b.selfQuery(7);
   assert.deepEqual(threaded, again);
   assert.equal(a.searchesOnEveryCore, availableParallelism() > 1);
-  const Q = clustered(6_000, 8, 6);
+  const Q = generated(6_000, 8, 6);
   const whole = a.search(7, Q);
   const pieces = new ApproximateIndex(X);
   for (let start = 0; start < Q.rows; start += 1_000) {
@@ -198,7 +183,7 @@ test("bad input is a clear error", () => {
 });
 
 test("locality order is a permutation that keeps nearby rows together", () => {
-  const X = clustered(5_000, 4, 2);
+  const X = generated(5_000, 4, 2);
   const order = localityOrder(X.data, X.rows, X.cols);
   assert.deepEqual(
     Int32Array.from(order).sort(),
