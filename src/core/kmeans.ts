@@ -160,8 +160,7 @@ function prepare(X: Matrix, options: KMeansOptions): Setup {
       : distinctRows({ rows: n, cols: d, data: centred });
   const collapse = distinct !== undefined && distinct.X.rows <= n / 2;
   const kernel = kernelFor(centred, n, d, k, weight, collapse ? distinct : undefined);
-  const weightSums = new Float64Array(n);
-  for (let i = 0; i < n; i++) weightSums[i] = (i > 0 ? weightSums[i - 1] : 0) + weight[i];
+  const weightSums = runningSums(weight);
   const data: Matrix = { rows: n, cols: d, data: kernel.data };
   return { X, k, nInit, maxIter, weight, mean, data, tol, weightSums, kernel };
 }
@@ -190,6 +189,13 @@ function kernelFor(
     kernel.inverse!.set(distinct.inverse);
   }
   return kernel;
+}
+
+/** out[i] = values[0] + … + values[i], added in order. */
+function runningSums(values: Float64Array): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = (i > 0 ? out[i - 1] : 0) + values[i];
+  return out;
 }
 
 /** Candidates per k-means++ draw after the first (scikit-learn: 2 + ⌊ln k⌋). */
@@ -269,9 +275,8 @@ export function kMeansPlusPlus(
   weight: Float64Array,
   rng: Random,
 ): Float64Array {
-  const weightSums = new Float64Array(X.rows);
-  for (let i = 0; i < X.rows; i++) weightSums[i] = (i > 0 ? weightSums[i - 1] : 0) + weight[i];
-  return seedCentres(kernelFor(X.data, X.rows, X.cols, k, weight, undefined), weightSums, rng);
+  const kernel = kernelFor(X.data, X.rows, X.cols, k, weight, undefined);
+  return seedCentres(kernel, runningSums(weight), rng);
 }
 
 /**
