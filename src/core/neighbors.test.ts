@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { matrix, type Matrix } from "./matrix.js";
-import { buildIndex, kNearest } from "./neighbors.js";
+import { buildIndex, forgetKeptIndex, indexFor, kNearest } from "./neighbors.js";
 import { withDb } from "../data/db.js";
 import { readNumericCsv } from "../data/csv.js";
 import { hasShared, oddsDatasets } from "../eval/reference.js";
@@ -322,4 +322,40 @@ test("KD-tree: many copies of a row give the copies of smallest index, in order"
     assert.deepEqual(Array.from(other.indices), expectedOther.indices);
     assert.deepEqual(Array.from(other.distances), expectedOther.distances);
   }
+});
+
+test("a kept tree answers only for the rows it was built on", () => {
+  const rng = new Random(11);
+  const R = randomMatrix(3_000, 4, rng, true);
+  const Q = randomMatrix(200, 4, rng, false);
+  forgetKeptIndex();
+  const built = buildIndex(R);
+  // The same values in a new array (as a pool worker receives them) find the kept tree.
+  const copy = matrix(R.rows, R.cols, R.data.slice());
+  assert.equal(indexFor(copy), built);
+  assert.deepEqual(kNearest(copy, 5, Q), built.search(5, Q));
+  // Building always builds: a fit never borrows an earlier fit's tree.
+  assert.notEqual(buildIndex(copy), built);
+  // One value changed (or the shape) and the kept tree no longer answers; the answer is the
+  // changed rows' own.
+  const changed = matrix(R.rows, R.cols, R.data.slice());
+  changed.data[1234 * 4 + 2] += 1e-9;
+  const kept = indexFor(copy);
+  assert.notEqual(indexFor(changed), kept);
+  const ref = naive(changed, 5, Q);
+  const got = kNearest(changed, 5, Q);
+  assert.deepEqual(Array.from(got.indices), ref.indices);
+  assert.notEqual(indexFor(matrix(R.rows / 2, R.cols * 2, R.data)), indexFor(R));
+  forgetKeptIndex();
+});
+
+test("a kept tree is told apart from rows that differ only in a NaN", () => {
+  const data = new Float64Array(40 * 2);
+  for (let i = 0; i < data.length; i++) data[i] = i % 7;
+  const withNaN = data.slice();
+  withNaN[13] = NaN;
+  const tree = buildIndex(matrix(40, 2, withNaN));
+  assert.equal(indexFor(matrix(40, 2, withNaN.slice())), tree);
+  assert.notEqual(indexFor(matrix(40, 2, data)), tree);
+  forgetKeptIndex();
 });

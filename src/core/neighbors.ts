@@ -85,15 +85,45 @@ export function neighbourSearchMinRows(cols: number): number {
   return cols > TREE_MAX_FEATURES ? 500 : 5_000;
 }
 
+/**
+ * The last KD-tree built on this thread, kept so that searching the same rows again does not
+ * build it again: a detector's fit builds the tree of its training rows and its score searches
+ * them (on a pool worker the rows arrive as a new array in each job, so only their values can
+ * tell), as PyOD's fitted model keeps its tree for scoring. Building always builds (a fit never
+ * borrows an earlier fit's tree); one tree is kept at most, let go before the next is built, and
+ * only up to TREE_KEEP_MAX_BYTES. Brute force is not kept: preparing its rows is cheap next to
+ * its search.
+ */
+let keptTree: KdTree | undefined;
+
+/** Trees larger than this are not kept after use (10 features: about 1.3 million rows). */
+const TREE_KEEP_MAX_BYTES = 160 * 1024 * 1024;
+
+/** A new index of the reference rows (a tree is kept for indexFor). */
 export function buildIndex(reference: Matrix): NeighbourIndex {
-  return reference.cols <= TREE_MAX_FEATURES ? new KdTree(reference) : new BruteForce(reference);
+  if (reference.cols > TREE_MAX_FEATURES) return new BruteForce(reference);
+  keptTree = undefined;
+  const tree = new KdTree(reference);
+  if (tree.bytes <= TREE_KEEP_MAX_BYTES) keptTree = tree;
+  return tree;
+}
+
+/** An index of the reference rows: the kept tree if it was built on exactly these, else a new one. */
+export function indexFor(reference: Matrix): NeighbourIndex {
+  if (keptTree !== undefined && keptTree.holds(reference)) return keptTree;
+  return buildIndex(reference);
+}
+
+/** Lets the kept tree go (tests, and callers done with a large reference set). */
+export function forgetKeptIndex(): void {
+  keptTree = undefined;
 }
 
 /** The k nearest reference rows of each query row (or of each reference row, itself excluded). */
 export function kNearest(reference: Matrix, k: number, queries?: Matrix): Neighbours {
   checkK(reference.rows, k, queries === undefined);
+  if (queries !== undefined) return indexFor(reference).search(k, queries);
   const index = buildIndex(reference);
-  if (queries !== undefined) return index.search(k, queries);
   const out = {
     distances: new Float64Array(reference.rows * k),
     indices: new Int32Array(reference.rows * k),
@@ -208,6 +238,32 @@ class KdTree implements NeighbourIndex {
     this.leafStarts = Int32Array.from(starts).sort();
   }
 
+  /** Bytes of the tree's arrays. */
+  get bytes(): number {
+    let total = this.leafStarts.byteLength;
+    for (const v of Object.values(this.flat)) if (ArrayBuffer.isView(v)) total += v.byteLength;
+    return total;
+  }
+
+  /**
+   * Whether the tree was built on exactly these rows: the same shape and every value equal to
+   * the tree's own copy (NaN to NaN), so a kept tree never answers for rows changed since.
+   */
+  holds(reference: Matrix): boolean {
+    const { rows: n, cols: d, data } = reference;
+    if (n !== this.rows || d !== this.cols) return false;
+    const { points, rowIndex } = this.flat;
+    for (let t = 0; t < n; t++) {
+      const from = rowIndex[t] * d;
+      for (let j = 0; j < d; j++) {
+        const a = points[t * d + j];
+        const b = data[from + j];
+        if (a !== b && !(a !== a && b !== b)) return false;
+      }
+    }
+    return true;
+  }
+
   search(k: number, queries: Matrix): Neighbours {
     checkK(this.rows, k, false);
     const m = queries.rows;
@@ -221,13 +277,8 @@ class KdTree implements NeighbourIndex {
     const grouped = new Float64Array(m * d);
     for (let i = 0; i < m; i++)
       grouped.set(queries.data.subarray(byLeaf[i] * d, byLeaf[i] * d + d), i * d);
-    const write = (first: number, count: number, dist: Float64Array, idx: Int32Array): void => {
-      for (let i = 0; i < count; i++) {
-        const row = byLeaf[first + i];
-        distances.set(dist.subarray(i * k, i * k + k), row * k);
-        indices.set(idx.subarray(i * k, i * k + k), row * k);
-      }
-    };
+    const write = (first: number, count: number, dist: Float64Array, idx: Int32Array): void =>
+      scatterRows(byLeaf, first, count, k, dist, idx, distances, indices);
     kdTreeSearchGroupsWasm(this.flat, k, grouped, -1, groupEnd, write);
     return { k, distances, indices };
   }
@@ -266,13 +317,8 @@ class KdTree implements NeighbourIndex {
   selfQuery(k: number, start: number, end: number, out: NeighbourBuffers): void {
     checkK(this.rows, k, true);
     const { rowIndex } = this.flat;
-    const write = (first: number, count: number, dist: Float64Array, idx: Int32Array): void => {
-      for (let i = 0; i < count; i++) {
-        const row = rowIndex[start + first + i];
-        out.distances.set(dist.subarray(i * k, i * k + k), row * k);
-        out.indices.set(idx.subarray(i * k, i * k + k), row * k);
-      }
-    };
+    const write = (first: number, count: number, dist: Float64Array, idx: Int32Array): void =>
+      scatterRows(rowIndex, start + first, count, k, dist, idx, out.distances, out.indices);
     kdTreeSearchGroupsWasm(this.flat, k, undefined, start, this.leafGroups(start, end), write);
   }
 
@@ -300,6 +346,30 @@ class KdTree implements NeighbourIndex {
       if (at === leafEnd) next++;
     }
     return Int32Array.from(ends);
+  }
+}
+
+/**
+ * Copies `count` queries' neighbours (k each, from a kernel chunk) to the output rows
+ * `rowOf[first + i]`: element by element, as a k-long copy is too short to pay for the two views
+ * and calls of `set` (they were a tenth of a self-query's time on smtp).
+ */
+function scatterRows(
+  rowOf: Int32Array,
+  first: number,
+  count: number,
+  k: number,
+  dist: Float64Array,
+  idx: Int32Array,
+  distances: Float64Array,
+  indices: Int32Array,
+): void {
+  for (let i = 0; i < count; i++) {
+    const to = rowOf[first + i] * k;
+    for (let c = 0, from = i * k; c < k; c++, from++) {
+      distances[to + c] = dist[from];
+      indices[to + c] = idx[from];
+    }
   }
 }
 
