@@ -4,6 +4,7 @@ import { matrix } from "../core/matrix.js";
 import { Random } from "../core/random.js";
 import { fit, score } from "./model.js";
 import { dif } from "./dif.js";
+import { closePool, fitAsync, scoreAsync } from "./parallel.js";
 
 test("dif defaults are PyOD's DIF", () => {
   const p = dif.params.parse({});
@@ -65,4 +66,22 @@ test("dif: more features than rows, and fewer rows than maxSamples", () => {
   );
   const model = fit("dif", X, { nEnsemble: 3 });
   for (const v of model.trainingScores) assert.ok(Number.isFinite(v) && v >= 0);
+});
+
+test("dif's members: fitted in any split, on the pool or not, they give the one fit", async () => {
+  const X = ring(3, 160);
+  const p = dif.params.parse({ nEnsemble: 5, hiddenNeurons: [40, 10], seed: 2 });
+  const whole = dif.fit(X, p);
+  const pieces = dif.pieces!;
+  assert.equal(pieces.count(X, p), 5);
+  const joined = pieces.finish(X, p, [...pieces.run(X, p, 0, 2), ...pieces.run(X, p, 2, 3)]);
+  assert.deepEqual(Array.from(joined.trainingScores!), Array.from(whole.trainingScores!));
+  assert.deepEqual(joined.state, whole.state);
+  // 160 rows take the pool (parallelMinRows): members fitted apart, rows scored apart.
+  const model = fit("dif", X, p);
+  const pooled = await fitAsync("dif", X, p);
+  assert.deepEqual(Array.from(pooled.trainingScores), Array.from(model.trainingScores));
+  assert.deepEqual(pooled.state, model.state);
+  assert.deepEqual(Array.from(await scoreAsync(model, X)), Array.from(score(model, X)));
+  await closePool();
 });
