@@ -168,6 +168,8 @@ function squaredDistance(x: usize, y: usize, d: i32): f64 {
 }
 
 // Inserts (d2, index) into a full-or-filling sorted top-k list of `size` entries; returns the new size.
+// @ts-ignore: decorator
+@inline
 function offer(topD: usize, topI: usize, k: i32, size: i32, d2: f64, index: i32): i32 {
   if (size == k) {
     const wd = load<f64>(topD + (<usize>(k - 1) << 3));
@@ -1465,9 +1467,13 @@ export function kdTreeSearchGroups(
           const far = i32x4.gt_s(sums, limit);
           // Most blocks of four are all too far: one test rejects them.
           if (i32x4.all_true(far)) continue;
-          const farBits = i32x4.bitmask(far);
-          for (let c = 0; c < 4; c++) {
-            if ((farBits >> c) & 1 || r + c >= rows) continue;
+          // The rows of the block that pass (not the padding past the leaf's end), in order.
+          let pass = ~i32x4.bitmask(far) & 15;
+          if (r + 4 > rows) pass &= (1 << (rows - r)) - 1;
+          let offered = false;
+          while (pass != 0) {
+            const c = ctz<i32>(pass);
+            pass &= pass - 1;
             const i = firstRow + r + c;
             if (i == self) continue;
             const d2 = squaredDistance(points + <usize>i * rowBytes, q, d);
@@ -1475,11 +1481,16 @@ export function kdTreeSearchGroups(
             size = offer(topD, topI, k, size, d2, load<i32>(rowIndex + (<usize>i << 2)));
             if (size == k) {
               worst = load<f64>(topD + (<usize>(k - 1) << 3));
-              const reach = reachOf(worst, scale);
-              store<f64>(reaches + (<usize>a << 3), reach);
-              store<f32>(limits + (<usize>a << 2), boxLimit(reach, load<f64>(shifts + (<usize>a << 3)), relative, absolute));
-              limit = i32x4.splat(leafLimit(reach, slack, inverseStep, codeRounding));
+              offered = true;
             }
+          }
+          // The limits follow the k-th distance once per block (a square root and two
+          // roundings), not once per row taken: within a block `worst` alone decides.
+          if (offered) {
+            const reach = reachOf(worst, scale);
+            store<f64>(reaches + (<usize>a << 3), reach);
+            store<f32>(limits + (<usize>a << 2), boxLimit(reach, load<f64>(shifts + (<usize>a << 3)), relative, absolute));
+            limit = i32x4.splat(leafLimit(reach, slack, inverseStep, codeRounding));
           }
         }
         store<i32>(sizes + (<usize>a << 2), size);
