@@ -359,3 +359,28 @@ test("a kept tree is told apart from rows that differ only in a NaN", () => {
   assert.notEqual(indexFor(matrix(40, 2, data)), tree);
   forgetKeptIndex();
 });
+
+test("brute force leaves out constant features, and searches them for queries that leave them", () => {
+  const rng = new Random(31);
+  const cols = 30;
+  // Features 0-5 all zero, 6 all 2.5, the rest vary; then a query set that holds the constants
+  // and one that leaves two of them.
+  const R = randomMatrix(600, cols, rng, false);
+  const Q = randomMatrix(40, cols, rng, false);
+  for (const M of [R, Q])
+    for (let i = 0; i < M.rows; i++) {
+      for (let j = 0; j < 6; j++) M.data[i * cols + j] = 0;
+      M.data[i * cols + 6] = 2.5;
+    }
+  const off = matrix(Q.rows, cols, Q.data.slice());
+  off.data[3 * cols + 2] = 1;
+  off.data[17 * cols + 6] = -1;
+  for (const k of [1, 9]) {
+    assertSameNeighbours(kNearest(R, k), naive(R, k), k, R.rows);
+    assertSameNeighbours(kNearest(R, k, Q), naive(R, k, Q), k, Q.rows);
+    assertSameNeighbours(kNearest(R, k, off), naive(R, k, off), k, off.rows);
+  }
+  // Every feature constant: every row at distance 0, neighbours by index.
+  const flat = matrix(50, cols, new Float64Array(50 * cols).fill(1));
+  assert.deepEqual(Array.from(kNearest(flat, 3).indices.subarray(0, 6)), [1, 2, 3, 0, 2, 3]);
+});

@@ -553,28 +553,80 @@ function swapRows(points: Float64Array, d: number, order: Int32Array, a: number,
 class BruteForce implements NeighbourIndex {
   readonly rows: number;
   readonly cols: number;
+  /**
+   * The features searched: all but those constant over the reference rows, which add exactly 0
+   * to every reference row's distance from a query with the same value there (mnist has 25
+   * all-zero features of 100, arrhythmia 27 of 274). Undefined when every feature is kept.
+   */
+  private readonly kept: Int32Array | undefined;
+  /** Each feature's constant value, or NaN where it varies. */
+  private readonly constant: Float64Array;
   /** Distances do not change when both sets move by the same vector: the reference mean. */
   private readonly mean: Float64Array;
   private readonly prepared: BruteForceRows;
+  /**
+   * The search for the last queries that left some constant (their features kept), with those
+   * features' indices as its key: built when first needed.
+   */
+  private offConstant: { key: string; index: BruteForce } | undefined;
 
-  constructor(reference: Matrix) {
+  /** `keep` (features) forces features to be searched even where they are constant. */
+  constructor(
+    private readonly reference: Matrix,
+    keep?: ReadonlySet<number>,
+  ) {
     this.rows = reference.rows;
     this.cols = reference.cols;
+    const { rows: n, cols: d, data } = reference;
+    this.constant = new Float64Array(d).fill(NaN);
+    for (let j = 0; j < d && n > 0; j++) {
+      if (keep?.has(j)) continue;
+      const v = data[j];
+      let i = 1;
+      while (i < n && data[i * d + j] === v) i++;
+      if (i === n && Number.isFinite(v)) this.constant[j] = v;
+    }
+    const keptColumns: number[] = [];
+    for (let j = 0; j < d; j++) if (Number.isNaN(this.constant[j])) keptColumns.push(j);
+    this.kept =
+      keptColumns.length < d && keptColumns.length > 0 ? Int32Array.from(keptColumns) : undefined;
+    if (this.kept === undefined) this.constant.fill(NaN);
+    const rows = this.kept === undefined ? data.subarray(0, n * d) : columns(data, d, this.kept);
+    const width = this.kept?.length ?? d;
     // Centring keeps ‖q‖² + ‖r‖² − 2 q·r from losing its digits to large feature values (epoch
     // seconds, byte counts); candidates are then measured exactly on the original values.
-    const { rows: n, cols: d, data } = reference;
-    this.mean = new Float64Array(d);
-    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) this.mean[j] += data[i * d + j];
-    for (let j = 0; j < d; j++) this.mean[j] /= n;
-    this.prepared = quantiseRows(data.subarray(0, n * d), d, this.mean);
+    this.mean = new Float64Array(width);
+    for (let i = 0; i < n; i++) for (let j = 0; j < width; j++) this.mean[j] += rows[i * width + j];
+    for (let j = 0; j < width; j++) this.mean[j] /= n;
+    this.prepared = quantiseRows(rows, width, this.mean);
   }
 
   search(k: number, queries: Matrix): Neighbours {
     checkK(this.rows, k, false);
     const m = queries.rows;
+    const d = this.cols;
+    let rows = queries.data.subarray(0, m * d);
+    if (this.kept !== undefined) {
+      // A left-out feature's terms are 0 only for queries that hold its constant: the features
+      // some query leaves are searched too, in an index of their own (mnist's test rows leave
+      // 3 of the training rows' 25 all-zero features).
+      const off = new Set<number>();
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < d; j++) {
+          const c = this.constant[j];
+          if (!Number.isNaN(c) && rows[i * d + j] !== c) off.add(j);
+        }
+      if (off.size > 0) {
+        const key = [...off].sort((a, b) => a - b).join(",");
+        if (this.offConstant?.key !== key)
+          this.offConstant = { key, index: new BruteForce(this.reference, off) };
+        return this.offConstant.index.search(k, queries);
+      }
+      rows = columns(rows, d, this.kept);
+    }
     const distances = new Float64Array(m * k);
     const indices = new Int32Array(m * k);
-    const prepared = quantiseRows(queries.data.subarray(0, m * queries.cols), this.cols, this.mean);
+    const prepared = quantiseRows(rows, this.prepared.d, this.mean);
     bruteForceSearchWasm(this.prepared, prepared, k, -1, (first, count, dist, idx) => {
       distances.set(dist, first * k);
       indices.set(idx, first * k);
@@ -600,4 +652,13 @@ class BruteForce implements NeighbourIndex {
       out.indices.set(idx, (start + first) * k);
     });
   }
+}
+
+/** The given columns of row-major rows (d features), in that order. */
+function columns(data: Float64Array, d: number, kept: Int32Array): Float64Array {
+  const n = data.length / d;
+  const w = kept.length;
+  const out = new Float64Array(n * w);
+  for (let i = 0; i < n; i++) for (let c = 0; c < w; c++) out[i * w + c] = data[i * d + kept[c]];
+  return out;
 }
