@@ -15,10 +15,13 @@ export interface DistinctRows {
 }
 
 /**
- * The distinct rows of X (equal as numbers: 0 and −0 are one value), by hashing each row's bits
- * into an open-addressing table of typed arrays (no per-row objects).
+ * The distinct rows of X (equal as numbers: 0 and −0 are one value, unless `signedZeros`, which
+ * keeps rows that differ only in a zero's sign apart: then a distinct row is every one of its
+ * rows to the bit), by hashing each row's bits into an open-addressing table of typed arrays (no
+ * per-row objects).
  */
-export function distinctRows(X: Matrix): DistinctRows {
+export function distinctRows(X: Matrix, signedZeros = false): DistinctRows {
+  const zero = signedZeros ? -0 : 0; // x + −0 is x for every x, so −0 stays −0
   const { rows, cols, data } = X;
   const bits = new Uint32Array(2);
   const f = new Float64Array(bits.buffer);
@@ -33,7 +36,7 @@ export function distinctRows(X: Matrix): DistinctRows {
     const base = i * cols;
     let h = 0x811c9dc5;
     for (let j = 0; j < cols; j++) {
-      f[0] = data[base + j] + 0; // −0 + 0 = +0
+      f[0] = data[base + j] + zero; // −0 + 0 = +0
       h = Math.imul(h ^ bits[0], 0x01000193);
       h = Math.imul(h ^ bits[1], 0x01000193);
     }
@@ -54,7 +57,11 @@ export function distinctRows(X: Matrix): DistinctRows {
         break;
       }
       let same = true;
-      for (let j = 0; j < cols && same; j++) same = data[r * cols + j] === data[base + j];
+      for (let j = 0; j < cols && same; j++) {
+        const a = data[r * cols + j];
+        const b = data[base + j];
+        same = a === b && (!signedZeros || a !== 0 || 1 / a === 1 / b);
+      }
       if (same) {
         const d = slotDistinct[slot];
         inverse[i] = d;

@@ -121,6 +121,7 @@ export const abod = defineDetector({
   reference: "Kriegel, Schubert & Zimek 2008; PyOD ABOD (method='fast')",
   deterministic: true,
   parallelMinRows: neighbourSearchMinRows,
+  costlyScore: true,
   params: abodParams,
   state: z.object({ train: f64 }),
   checkState(s: AbodState, d: number) {

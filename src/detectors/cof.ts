@@ -180,6 +180,7 @@ export const cof = defineDetector({
   reference: "Tang, Chen, Fu & Cheung 2002; PyOD COF",
   deterministic: true,
   parallelMinRows: neighbourSearchMinRows,
+  costlyScore: true,
   params: cofParams,
   state: z.object({ train: f64, chaining: f64 }),
   checkState(s: CofState, d: number) {

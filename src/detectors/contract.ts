@@ -97,6 +97,12 @@ export interface DetectorDefinition<P extends AnyParamsSchema, S> {
    * never uses the pool (its index searches on every core itself and workers would rebuild it).
    */
   readonly parallelMinRows?: number | ((cols: number, params: z.output<P>) => number);
+  /**
+   * Set where scoring a row costs microseconds or more (neighbour searches, ensembles of
+   * networks): scoreAsync then scores each distinct row of a large input once and spreads the
+   * scores back (parallel.ts), which pays for hashing the rows wherever rows repeat.
+   */
+  readonly costlyScore?: boolean;
   fit(X: Matrix, params: z.output<P>): FitResult<S>;
   score(state: S, X: Matrix, params: z.output<P>): Float64Array;
 }

@@ -119,6 +119,7 @@ export const dif = defineDetector({
   // Members are independent once their seeds are drawn, so the pool fits them on every core
   // (parallel.ts): on arrhythmia a member is 0.6 s of normal draws and network products.
   parallelMinRows: DIF_PARALLEL_MIN_ROWS,
+  costlyScore: true,
   pieces: {
     count: (_X, p) => p.nEnsemble,
     run: (X, p, first, count) => fitMembers(X, p, first, count),

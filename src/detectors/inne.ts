@@ -56,6 +56,7 @@ export const inne = defineDetector({
   deterministic: false,
   // Neighbour searches cost microseconds per row: the pool pays from a few thousand rows.
   parallelMinRows: 5_000,
+  costlyScore: true,
   params: inneParams,
   state: z.object({ centres: f64, radius: f64, isolation: f64, perMember: i32 }),
   checkState(s: InneState, d: number) {

@@ -282,6 +282,7 @@ export const kde = defineDetector({
   deterministic: true,
   // Neighbour searches cost microseconds per row: the pool pays from a few thousand rows.
   parallelMinRows: 5_000,
+  costlyScore: true,
   params: kdeParams,
   state: z.object({ rows: f64, counts: f64 }),
   checkState(s: KdeState, d: number) {

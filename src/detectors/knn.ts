@@ -72,6 +72,7 @@ export const knn = defineDetector({
   reference: "Ramaswamy, Rastogi & Shim 2000; Angiulli & Pizzuti 2002; PyOD KNN",
   deterministic: true,
   parallelMinRows: neighbourParallelMinRows,
+  costlyScore: true,
   params: knnParams,
   state: z.object({ train: f64 }),
   checkState(s: KnnState, d: number) {

@@ -97,6 +97,7 @@ export const lof = defineDetector({
     "Breunig, Kriegel, Ng & Sander 2000; PyOD LOF (scikit-learn LocalOutlierFactor, novelty)",
   deterministic: true,
   parallelMinRows: neighbourParallelMinRows,
+  costlyScore: true,
   params: lofParams,
   state: z.object({ train: f64, kDistance: f64, density: f64 }),
   checkState(s: LofState, d: number) {

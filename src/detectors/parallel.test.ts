@@ -62,3 +62,19 @@ test("overlapping parallel calls each get their own results", async () => {
     Array.from(score(histogram, few)),
   );
 });
+
+test("scoreAsync on repeated rows (each distinct row scored once) gives score's numbers", async () => {
+  const gen = new Random(29);
+  // 6,000 rows of 3 features (the tree's pool size), most repeated, some differing only in a
+  // zero's sign.
+  const rows = 6000;
+  const data = Float64Array.from({ length: rows * 3 }, (_, i) =>
+    i % 3 === 2 ? (gen.float() < 0.5 ? -0 : 0) : Math.round(gen.normal() * 4),
+  );
+  const R = matrix(rows, 3, data);
+  const train = matrix(2000, 3, data.slice(0, 6000));
+  for (const name of ["knn", "lof"]) {
+    const model = fit(name, train);
+    assert.deepEqual(Array.from(await scoreAsync(model, R)), Array.from(score(model, R)), name);
+  }
+});

@@ -9,6 +9,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { matrix, type Matrix } from "../core/matrix.js";
 import { checkK, type Neighbours } from "../core/neighbors.js";
+import { distinctRows } from "../core/distinct.js";
 import type { AnyDetector } from "./contract.js";
 import { getDetector } from "./registry.js";
 import { checkScorable, finishModel, prepareFit, score, type Model } from "./model.js";
@@ -239,15 +240,42 @@ function minRows(
   );
 }
 
-/** As `score`, on every core for large inputs (same numbers). */
+/**
+ * Share of distinct rows below which an input is scored one distinct row at a time (below):
+ * hashing a row costs a fraction of a microsecond, a neighbour search's score many.
+ */
+const DISTINCT_SCORE_SHARE = 0.95;
+
+/**
+ * As `score`, on every core for large inputs (same numbers).
+ *
+ * Rows repeat in logs (smtp's test split is 86% distinct, CloudTrail's coded fields far less).
+ * A detector that costs microseconds a row (its definition sets `costlyScore`: neighbour
+ * searches, inne, kde, dif, rod) scores each distinct row once and the scores are spread back to
+ * the copies: exact, since `score` is pure and a row's score its own, and rows are told apart by
+ * their bits (a zero's sign too), so a copy is the same input.
+ */
 export async function scoreAsync(
   model: Model,
   X: Matrix,
   options: ParallelOptions = {},
 ): Promise<Float64Array> {
   const def = getDetector(model.detector);
-  if (X.rows < minRows(def, options, X.cols, model.params)) return score(model, X);
+  const least = minRows(def, options, X.cols, model.params);
+  if (X.rows < least) return score(model, X);
   checkScorable(model, X);
+  if (def.costlyScore === true) {
+    const distinct = distinctRows(X, true);
+    if (distinct.X.rows < DISTINCT_SCORE_SHARE * X.rows) {
+      const once =
+        distinct.X.rows < least
+          ? score(model, distinct.X)
+          : await scoreRows(def, model.state, model.params, distinct.X);
+      const out = new Float64Array(X.rows);
+      for (let i = 0; i < X.rows; i++) out[i] = once[distinct.inverse[i]];
+      return out;
+    }
+  }
   return scoreRows(def, model.state, model.params, X);
 }
 

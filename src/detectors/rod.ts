@@ -105,6 +105,7 @@ export const rod = defineDetector({
   // Every 3-feature subspace costs a median iteration and passes over the rows: with many
   // features even a few hundred rows pay for the pool, which fits runs of subspaces apart.
   parallelMinRows: (cols) => (cols > 5 ? 100 : 200_000),
+  costlyScore: true,
   pieces: {
     count: (X) => runCount(subspaceCount(Math.max(X.cols, 3))),
     run: (X, _p, first, count) => fitRuns(fitSetup(X, true), first, count),

@@ -166,6 +166,7 @@ export const sod = defineDetector({
   reference: "Kriegel, Kröger, Schubert & Zimek 2009; PyOD SOD",
   deterministic: true,
   parallelMinRows: neighbourSearchMinRows,
+  costlyScore: true,
   params: sodParams,
   state: z.object({ train: f64, neighbours: i32 }),
   checkState(s: SodState, d: number) {

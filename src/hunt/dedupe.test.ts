@@ -23,6 +23,12 @@ test("distinctRows: each distinct row once in order of appearance, counts and in
   assert.deepEqual(Array.from(d.counts), [2, 2, 2]);
   assert.deepEqual(Array.from(d.inverse), [0, 1, 0, 2, 2, 1]);
   assert.deepEqual(Array.from(expand(Float64Array.from([7, 8, 9]), d.inverse)), [7, 8, 7, 9, 9, 8]);
+  // With signed zeros, (0, −0) and (−0, 0) are two rows: a distinct row is its copies to the bit.
+  const signed = distinctRows(X, true);
+  assert.deepEqual(Array.from(signed.X.data), [1, 2, 3, 4, 0, -0, -0, 0]);
+  assert.ok(Object.is(signed.X.data[5], -0) && Object.is(signed.X.data[6], -0));
+  assert.deepEqual(Array.from(signed.inverse), [0, 1, 0, 2, 3, 1]);
+  assert.deepEqual(Array.from(signed.counts), [2, 2, 1, 1]);
 });
 
 for (const method of ["largest", "mean", "median"] as const) {
