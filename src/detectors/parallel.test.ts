@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { matrix } from "../core/matrix.js";
 import { Random } from "../core/random.js";
 import { fit, score } from "./model.js";
-import { closePool, fitAsync, scoreAsync } from "./parallel.js";
+import { closePool, fitAsync, forgetKeptIndexes, scoreAsync } from "./parallel.js";
+import { buildIndex, indexFor } from "../core/neighbors.js";
 import { listDetectors } from "./registry.js";
 
 after(() => closePool());
@@ -77,4 +78,17 @@ test("scoreAsync on repeated rows (each distinct row scored once) gives score's 
     const model = fit(name, train);
     assert.deepEqual(Array.from(await scoreAsync(model, R)), Array.from(score(model, R)), name);
   }
+});
+
+test("forgetKeptIndexes lets this thread's kept tree go, and every worker's", async () => {
+  const R = matrix(
+    500,
+    3,
+    Float64Array.from({ length: 1500 }, (_, i) => Math.sin(i)),
+  );
+  const tree = buildIndex(R);
+  assert.equal(indexFor(R), tree);
+  await scoreAsync(fit("hbos", X), X, { minRows: 1 }); // the pool is up
+  await forgetKeptIndexes();
+  assert.notEqual(indexFor(R), tree);
 });

@@ -8,7 +8,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { matrix, type Matrix } from "../core/matrix.js";
-import { checkK, type Neighbours } from "../core/neighbors.js";
+import { checkK, forgetKeptIndex, type Neighbours } from "../core/neighbors.js";
 import { distinctRows } from "../core/distinct.js";
 import type { AnyDetector } from "./contract.js";
 import { getDetector } from "./registry.js";
@@ -79,6 +79,20 @@ export function workers(): PoolWorker[] {
     pool = Array.from({ length: Math.max(1, availableParallelism()) }, () => new PoolWorker(url));
   }
   return pool;
+}
+
+/**
+ * Lets every thread's kept KD-tree go (this one's and the pool's): the next search of any rows
+ * builds its tree. The bench calls it before each timed fit, so that a fit whose training scores
+ * search the training rows (abod's) pays for its tree as PyOD's does, instead of finding the one
+ * an earlier repeat left.
+ */
+export async function forgetKeptIndexes(): Promise<void> {
+  forgetKeptIndex();
+  if (pool === undefined) return;
+  const replies = await Promise.all(pool.map((w) => w.run({ kind: "forget" })));
+  for (const reply of replies)
+    if (!reply.ok) throw new Error(`forgetting a worker's tree failed: ${reply.error}`);
 }
 
 /** Stops the pool's threads (tests and short scripts; the pool is unref'd anyway). */

@@ -11,12 +11,13 @@
  *   `pieces`: k-means restarts), their results sent back;
  * - `neighbours`: part [start, end) of a self-query of a shared matrix (every row's k nearest
  *   other rows), written into shared outputs. Each worker builds the same index (deterministic),
- *   so the parts fit together exactly.
+ *   so the parts fit together exactly;
+ * - `forget`: the worker's kept KD-tree let go (the bench times every fit from no tree).
  */
 import { parentPort } from "node:worker_threads";
 import { matrix } from "../core/matrix.js";
 import { performance } from "node:perf_hooks";
-import { buildIndex } from "../core/neighbors.js";
+import { buildIndex, forgetKeptIndex } from "../core/neighbors.js";
 import { getDetector } from "./registry.js";
 import { finishModel, fit, prepareFit, saveModel } from "./model.js";
 
@@ -84,7 +85,12 @@ export interface FitDistinctJob {
   readonly inverse: Int32Array;
 }
 
-export type PoolJob = ScoreJob | FitRangeJob | FitJob | NeighboursJob | FitDistinctJob;
+/** Lets the worker's kept KD-tree go (core/neighbors.ts), so its next search builds afresh. */
+export interface ForgetJob {
+  readonly kind: "forget";
+}
+
+export type PoolJob = ScoreJob | FitRangeJob | FitJob | NeighboursJob | FitDistinctJob | ForgetJob;
 
 export type PoolReply =
   | {
@@ -138,6 +144,10 @@ function run(job: PoolJob): PoolReply {
       seconds: (performance.now() - t0) / 1000,
       scoredDistinct,
     };
+  }
+  if (job.kind === "forget") {
+    forgetKeptIndex();
+    return { ok: true };
   }
   if (job.kind === "neighbours") {
     const index = buildIndex(matrix(job.rows, job.cols, job.data));
