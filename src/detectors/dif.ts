@@ -117,7 +117,8 @@ export const dif = defineDetector({
     return undefined;
   },
   // Members are independent once their seeds are drawn, so the pool fits them on every core
-  // (parallel.ts): on arrhythmia a member is 0.6 s of normal draws and network products.
+  // (parallel.ts): on arrhythmia the 50 take about 1.7 s on one thread, a third of it drawing
+  // the networks' normal weights, the rest mostly network products.
   parallelMinRows: DIF_PARALLEL_MIN_ROWS,
   costlyScore: true,
   pieces: {
