@@ -36,7 +36,7 @@ export function distinctRows(X: Matrix, signedZeros = false): DistinctRows {
     const base = i * cols;
     let h = 0x811c9dc5;
     for (let j = 0; j < cols; j++) {
-      f[0] = data[base + j] + zero; // −0 + 0 = +0
+      f[0] = data[base + j] + zero; // −0 + 0 = +0 (one value); −0 + −0 = −0 (signed zeros)
       h = Math.imul(h ^ bits[0], 0x01000193);
       h = Math.imul(h ^ bits[1], 0x01000193);
     }

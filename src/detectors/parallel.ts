@@ -263,7 +263,7 @@ const DISTINCT_SCORE_SHARE = 0.95;
 /**
  * As `score`, on every core for large inputs (same numbers).
  *
- * Rows repeat in logs (smtp's test split is 86% distinct, CloudTrail's coded fields far less).
+ * Rows repeat in logs (smtp's test split is 86% distinct; coded CloudTrail fields repeat far more).
  * A detector that costs microseconds a row (its definition sets `costlyScore`: neighbour
  * searches, inne, kde, dif, rod) scores each distinct row once and the scores are spread back to
  * the copies: exact, since `score` is pure and a row's score its own, and rows are told apart by
