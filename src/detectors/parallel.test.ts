@@ -5,6 +5,7 @@ import { Random } from "../core/random.js";
 import { fit, score } from "./model.js";
 import { closePool, fitAsync, forgetKeptIndexes, scoreAsync } from "./parallel.js";
 import { buildIndex, indexFor } from "../core/neighbors.js";
+import { distinctRows } from "../core/distinct.js";
 import { listDetectors } from "./registry.js";
 
 after(() => closePool());
@@ -73,6 +74,10 @@ test("scoreAsync on repeated rows (each distinct row scored once) gives score's 
     i % 3 === 2 ? (gen.float() < 0.5 ? -0 : 0) : Math.round(gen.normal() * 4),
   );
   const R = matrix(rows, 3, data);
+  // The input takes the distinct-row path: under 95% of its rows are distinct, and some rows
+  // differ from another only in a zero's sign.
+  assert.ok(distinctRows(R, true).X.rows < 0.95 * rows);
+  assert.ok(distinctRows(R, true).X.rows > distinctRows(R).X.rows);
   const train = matrix(2000, 3, data.slice(0, 6000));
   for (const name of ["knn", "lof"]) {
     const model = fit(name, train);
@@ -80,7 +85,7 @@ test("scoreAsync on repeated rows (each distinct row scored once) gives score's 
   }
 });
 
-test("forgetKeptIndexes lets this thread's kept tree go, and every worker's", async () => {
+test("forgetKeptIndexes lets this thread's kept tree go and reaches every worker", async () => {
   const R = matrix(
     500,
     3,
