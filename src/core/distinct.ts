@@ -79,3 +79,10 @@ export function distinctRows(X: Matrix, signedZeros = false): DistinctRows {
     inverse,
   };
 }
+
+/** Per-distinct-row values spread back to every input row (`inverse` of distinctRows). */
+export function expand(values: Float64Array, inverse: Int32Array): Float64Array {
+  const out = new Float64Array(inverse.length);
+  for (let i = 0; i < inverse.length; i++) out[i] = values[inverse[i]];
+  return out;
+}

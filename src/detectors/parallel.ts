@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { matrix, type Matrix } from "../core/matrix.js";
 import { checkK, forgetKeptIndex, type Neighbours } from "../core/neighbors.js";
-import { distinctRows } from "../core/distinct.js";
+import { distinctRows, expand } from "../core/distinct.js";
 import type { AnyDetector } from "./contract.js";
 import { getDetector } from "./registry.js";
 import { checkScorable, finishModel, prepareFit, score, type Model } from "./model.js";
@@ -285,9 +285,7 @@ export async function scoreAsync(
         distinct.X.rows < least
           ? score(model, distinct.X)
           : await scoreRows(def, model.state, model.params, distinct.X);
-      const out = new Float64Array(X.rows);
-      for (let i = 0; i < X.rows; i++) out[i] = once[distinct.inverse[i]];
-      return out;
+      return expand(once, distinct.inverse);
     }
   }
   return scoreRows(def, model.state, model.params, X);

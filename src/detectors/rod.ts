@@ -35,7 +35,7 @@ import { z } from "zod";
 import { baseParams, defineDetector, f64 } from "./contract.js";
 import type { Matrix } from "../core/matrix.js";
 import { percentile, quantile, quantileCounted } from "../core/stats.js";
-import { distinctRows as distinctFeatureRows } from "../core/distinct.js";
+import { distinctRows as distinctFeatureRows, expand } from "../core/distinct.js";
 
 /** Modified z-score factor (Iglewicz & Hoaglin: 0.6745 ≈ Φ⁻¹(3/4)), PyOD's constant. */
 const Z_FACTOR = 0.6745;
@@ -90,15 +90,7 @@ export const rod = defineDetector({
     if (d > 3 ? s.center.length !== d : s.center.length !== 0)
       return "scaler does not match the features";
     const count = subspaceCount(Math.max(d, 3));
-    const perSubspace = [
-      s.costMedian,
-      s.costMad,
-      s.acuteScale,
-      s.acuteShift,
-      s.obtuseScale,
-      s.obtuseShift,
-    ];
-    if (s.medians.length !== 3 * count || perSubspace.some((a) => a.length !== count))
+    if (SUBSPACE_KEYS.some((key) => s[key].length !== SUBSPACE_WIDTHS[key] * count))
       return `expected ${count} subspaces`;
     return undefined;
   },
@@ -253,9 +245,7 @@ function finishFit(X: Matrix, setup: FitSetup, runs: readonly FitRun[]): RodFit 
   }
   if (count > 1) for (let i = 0; i < n; i++) total[i] /= count;
   if (unique === undefined) return { state, trainingScores: total };
-  const perRow = new Float64Array(X.rows);
-  for (let i = 0; i < X.rows; i++) perRow[i] = total[unique.inverse[i]];
-  return { state, trainingScores: perRow };
+  return { state, trainingScores: expand(total, unique.inverse) };
 }
 
 interface RodFit {

@@ -16,6 +16,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import { matrix } from "../core/matrix.js";
+import { expand } from "../core/distinct.js";
 import { performance } from "node:perf_hooks";
 import { buildIndex, forgetKeptIndex } from "../core/neighbors.js";
 import { getDetector } from "./registry.js";
@@ -133,8 +134,7 @@ function run(job: PoolJob): PoolReply {
         matrix(job.distinct.length / job.cols, job.cols, job.distinct),
         params,
       );
-      trainingScores = new Float64Array(job.rows);
-      for (let i = 0; i < job.rows; i++) trainingScores[i] = once[job.inverse[i]];
+      trainingScores = expand(once, job.inverse);
     }
     const model = finishModel(def.name, params, job.cols, fitted.state, trainingScores);
     return {

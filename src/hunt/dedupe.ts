@@ -26,7 +26,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { matrix } from "../core/matrix.js";
-import type { DistinctRows } from "../core/distinct.js";
+import { expand, type DistinctRows } from "../core/distinct.js";
 import { buildIndex, checkK, type Neighbours } from "../core/neighbors.js";
 import { finishModel } from "../detectors/model.js";
 import { kNearestAsync } from "../detectors/parallel.js";
@@ -34,14 +34,7 @@ import { summarise } from "../detectors/knn.js";
 import { getDetector } from "../detectors/registry.js";
 import type { FitReply } from "./pool.js";
 
-export { distinctRows, type DistinctRows } from "../core/distinct.js";
-
-/** Per-distinct-row values spread back to every input row. */
-export function expand(values: Float64Array, inverse: Int32Array): Float64Array {
-  const out = new Float64Array(inverse.length);
-  for (let i = 0; i < inverse.length; i++) out[i] = values[inverse[i]];
-  return out;
-}
+export { distinctRows, expand, type DistinctRows } from "../core/distinct.js";
 
 /**
  * Whether the hunt can score this panel entry on distinct rows, exactly. Not when the entry asks
