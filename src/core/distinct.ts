@@ -21,6 +21,38 @@ export interface DistinctRows {
  * per-row objects).
  */
 export function distinctRows(X: Matrix, signedZeros = false): DistinctRows {
+  const { found, firstRow, counts, inverse } = hashRows(X, signedZeros);
+  return {
+    X: copyRows(X, firstRow, found),
+    counts: counts.slice(0, found),
+    inverse,
+  };
+}
+
+/**
+ * distinctRows, or undefined when more than `most` rows are distinct: callers that only use the
+ * distinct rows when rows repeat enough pay for the hashing alone otherwise, not for a copy of
+ * nearly every row (80 MB at a million rows of ten features).
+ */
+export function distinctRowsUpTo(
+  X: Matrix,
+  most: number,
+  signedZeros = false,
+): DistinctRows | undefined {
+  const { found, firstRow, counts, inverse } = hashRows(X, signedZeros);
+  if (found > most) return undefined;
+  return { X: copyRows(X, firstRow, found), counts: counts.slice(0, found), inverse };
+}
+
+/**
+ * The hashing of distinctRows: how many distinct rows, the first input row and the count of
+ * each, and each input row's distinct row. Its loop is a function of its own so V8 compiles it
+ * whole (see centredRows in kmeans.ts).
+ */
+function hashRows(
+  X: Matrix,
+  signedZeros: boolean,
+): { found: number; firstRow: Int32Array; counts: Int32Array; inverse: Int32Array } {
   const zero = signedZeros ? -0 : 0; // x + −0 is x for every x, so −0 stays −0
   const { rows, cols, data } = X;
   const bits = new Uint32Array(2);
@@ -30,8 +62,10 @@ export function distinctRows(X: Matrix, signedZeros = false): DistinctRows {
   const table = new Int32Array(size).fill(-1); // slot -> first input row of a distinct row
   const slotDistinct = new Int32Array(size);
   const inverse = new Int32Array(rows);
-  const firstRow: number[] = [];
-  const counts: number[] = [];
+  // The first input row of each distinct row, and its count (at most `rows` distinct rows).
+  const firstRow = new Int32Array(rows);
+  const counts = new Int32Array(rows);
+  let found = 0;
   for (let i = 0; i < rows; i++) {
     const base = i * cols;
     let h = 0x811c9dc5;
@@ -50,10 +84,10 @@ export function distinctRows(X: Matrix, signedZeros = false): DistinctRows {
       const r = table[slot];
       if (r < 0) {
         table[slot] = i;
-        slotDistinct[slot] = firstRow.length;
-        inverse[i] = firstRow.length;
-        firstRow.push(i);
-        counts.push(1);
+        slotDistinct[slot] = found;
+        inverse[i] = found;
+        firstRow[found] = i;
+        counts[found++] = 1;
         break;
       }
       let same = true;
@@ -71,13 +105,16 @@ export function distinctRows(X: Matrix, signedZeros = false): DistinctRows {
       slot = (slot + 1) & (size - 1);
     }
   }
-  const out = new Float64Array(firstRow.length * cols);
-  firstRow.forEach((r, d) => out.set(data.subarray(r * cols, (r + 1) * cols), d * cols));
-  return {
-    X: matrix(firstRow.length, cols, out),
-    counts: Int32Array.from(counts),
-    inverse,
-  };
+  return { found, firstRow, counts, inverse };
+}
+
+/** Rows firstRow[0 .. count) of X, element by element (a view per row costs more than its copy). */
+function copyRows(X: Matrix, firstRow: Int32Array, count: number): Matrix {
+  const { cols, data } = X;
+  const out = new Float64Array(count * cols);
+  for (let r = 0; r < count; r++)
+    for (let j = 0, from = firstRow[r] * cols; j < cols; j++) out[r * cols + j] = data[from + j];
+  return matrix(count, cols, out);
 }
 
 /** Per-distinct-row values spread back to every input row (`inverse` of distinctRows). */

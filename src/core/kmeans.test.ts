@@ -225,10 +225,19 @@ test("kMeans restarts run apart (as the pool does) pick the same clustering, to 
   const options = { nClusters: 7, nInit: 10, seed: 4 };
   const whole = kMeans(X, options);
   assert.equal(kMeansRestartCount(options), 10);
-  const parts = [...kMeansRestarts(X, options, 0, 3), ...kMeansRestarts(X, options, 3, 7)];
+  // Restarts taken out of order and in two calls, as two pool workers might take them.
+  const taking = (pieces: number[]) => () => pieces.shift();
+  const firstCall = [7, 2, 9, 0];
+  const secondCall = [5, 1, 8, 3, 6, 4];
+  const taken = [
+    ...kMeansRestarts(X, options, taking([...firstCall])),
+    ...kMeansRestarts(X, options, taking([...secondCall])),
+  ];
+  const parts: typeof taken = [];
+  [...firstCall, ...secondCall].forEach((piece, at) => (parts[piece] = taken[at]));
   // Every restart started past the first (the random stream skipped ahead) is the one a single
   // run makes.
-  const oneRun = kMeansRestarts(X, options, 0, 10);
+  const oneRun = kMeansRestarts(X, options, taking([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
   parts.forEach((r, i) => {
     assert.equal(r.inertia, oneRun[i].inertia);
     assert.deepEqual(Array.from(r.labels), Array.from(oneRun[i].labels));

@@ -21,7 +21,7 @@
 import type { Matrix } from "./matrix.js";
 import { squaredDistance } from "./linalg.js";
 import { Random } from "./random.js";
-import { distinctRows, type DistinctRows } from "./distinct.js";
+import { distinctRowsUpTo, type DistinctRows } from "./distinct.js";
 import { KMeansKernel } from "./kmeans-kernel.js";
 
 export interface KMeansOptions {
@@ -67,7 +67,11 @@ export interface KMeansResult {
 
 export function kMeans(X: Matrix, options: KMeansOptions): KMeansResult {
   const setup = prepare(X, options);
-  return best(setup, runRestarts(setup, options, 0, setup.nInit));
+  let next = 0;
+  return best(
+    setup,
+    runRestarts(setup, options, () => (next < setup.nInit ? next++ : undefined)),
+  );
 }
 
 /**
@@ -79,18 +83,18 @@ export function kMeansRestartCount(options: KMeansOptions): number {
 }
 
 /**
- * Restarts [first, first + count) of `kMeans(X, options)`, each exactly as that call runs it
- * (the random stream is advanced past the earlier restarts' draws); centres in the data's
- * coordinates.
+ * The restarts of `kMeans(X, options)` that `take` hands out (their indices, one at a time, until
+ * it returns undefined), each exactly as that call runs it (the random stream is advanced past
+ * the earlier restarts' draws), in the order taken; centres in the data's coordinates. The rows
+ * are prepared once for all of them.
  */
 export function kMeansRestarts(
   X: Matrix,
   options: KMeansOptions,
-  first: number,
-  count: number,
+  take: () => number | undefined,
 ): KMeansResult[] {
   const setup = prepare(X, options);
-  return runRestarts(setup, options, first, count).map((r) => ({
+  return runRestarts(setup, options, take).map((r) => ({
     ...r,
     centres: withOffset(r.centres, setup.mean, setup.k, X.cols),
   }));
@@ -149,17 +153,15 @@ function prepare(X: Matrix, options: KMeansOptions): Setup {
   if (!(totalWeight > 0)) throw new RangeError("kMeans: the weights sum to 0");
 
   const mean = columnMeans(X, weight, totalWeight);
-  const centred = new Float64Array(n * d);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < d; j++) centred[i * d + j] = X.data[i * d + j] - mean[j];
+  const centred = centredRows(X, mean);
   const tol = (options.tol ?? 1e-4) * meanVariance(centred, n, d, weight, totalWeight);
   // Rows are compared as Lloyd sees them: centred.
+  // Measuring distinct rows once pays when at most half the rows are distinct.
   const distinct =
     options.collapseDuplicates === false
       ? undefined
-      : distinctRows({ rows: n, cols: d, data: centred });
-  const collapse = distinct !== undefined && distinct.X.rows <= n / 2;
-  const kernel = kernelFor(centred, n, d, k, weight, collapse ? distinct : undefined);
+      : distinctRowsUpTo({ rows: n, cols: d, data: centred }, Math.floor(n / 2));
+  const kernel = kernelFor(centred, n, d, k, weight, distinct);
   const weightSums = runningSums(weight);
   const data: Matrix = { rows: n, cols: d, data: kernel.data };
   return { X, k, nInit, maxIter, weight, mean, data, tol, weightSums, kernel };
@@ -208,28 +210,33 @@ function drawsPerRestart(k: number): number {
   return 1 + (k - 1) * seedingTrials(k);
 }
 
-/** Restarts [first, first + count), centres in centred coordinates. */
+/** The restarts `take` hands out, in the order taken; centres in centred coordinates. */
 function runRestarts(
   setup: Setup,
   options: KMeansOptions,
-  first: number,
-  count: number,
+  take: () => number | undefined,
 ): KMeansResult[] {
   const { X, k, mean } = setup;
-  const rng = new Random(options.seed ?? 0);
-  // Each restart's seeding takes a fixed number of draws (two 32-bit values each): skip the
-  // earlier restarts' so this one draws what it would in one long run.
-  if (options.init === undefined)
-    for (let skip = 2 * first * drawsPerRestart(k); skip > 0; skip--) rng.uint32();
   const results: KMeansResult[] = [];
-  for (let run = first; run < first + count; run++) {
+  for (let run = take(); run !== undefined; run = take()) {
     const initial =
       options.init !== undefined
         ? centredCopy(options.init, mean, k, X.cols)
-        : seedCentres(setup.kernel, setup.weightSums, rng);
+        : seedCentres(setup.kernel, setup.weightSums, restartRandom(options.seed ?? 0, run, k));
     results.push(lloyd(setup, initial, options.onIteration));
   }
   return results;
+}
+
+/**
+ * The random stream of restart `run`: each restart's seeding takes a fixed number of draws (two
+ * 32-bit values each), so the earlier restarts' are skipped and this one draws what it would in
+ * one long run.
+ */
+function restartRandom(seed: number, run: number, k: number): Random {
+  const rng = new Random(seed);
+  for (let skip = 2 * run * drawsPerRestart(k); skip > 0; skip--) rng.uint32();
+  return rng;
 }
 
 /** The winning restart, its centres moved back to the data's coordinates. */
@@ -484,6 +491,20 @@ function columnMeans(X: Matrix, weight: Float64Array, totalWeight: number): Floa
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += weight[i] * data[i * d + j];
   for (let j = 0; j < d; j++) mean[j] /= totalWeight;
   return mean;
+}
+
+/**
+ * The rows minus `mean`. Its own function, as every loop over the rows here: V8 compiles a long
+ * loop in the middle of a function on its own (on-stack replacement) and throws that code away
+ * at the first line after it that has not run yet, and on a busy pool worker the recompilation
+ * lags, so the rows went through the interpreter (tens of milliseconds on smtp, every fit).
+ */
+function centredRows(X: Matrix, mean: Float64Array): Float64Array {
+  const { rows: n, cols: d, data } = X;
+  const centred = new Float64Array(n * d);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < d; j++) centred[i * d + j] = data[i * d + j] - mean[j];
+  return centred;
 }
 
 /** Mean over features of the weighted (population) variance of data centred on its mean. */

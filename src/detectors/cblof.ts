@@ -85,7 +85,7 @@ export const cblof = defineDetector({
   // The k-means restarts are independent: the pool runs them on every core.
   pieces: {
     count: (X, p) => kMeansRestartCount(kMeansOptions(X, p)),
-    run: (X, p, first, count) => kMeansRestarts(X, kMeansOptions(X, p), first, count),
+    run: (X, p, take) => kMeansRestarts(X, kMeansOptions(X, p), take),
     finish: (X, p, results) =>
       fromClustering(
         X,

@@ -4,6 +4,7 @@ import { matrix } from "../core/matrix.js";
 import { Random } from "../core/random.js";
 import { fit, score } from "./model.js";
 import { dif } from "./dif.js";
+import { pieceRange } from "./contract.js";
 import { closePool, fitAsync, scoreAsync } from "./parallel.js";
 
 test("dif defaults are PyOD's DIF", () => {
@@ -74,7 +75,10 @@ test("dif's members: fitted in any split, on the pool or not, they give the one 
   const whole = dif.fit(X, p);
   const pieces = dif.pieces!;
   assert.equal(pieces.count(X, p), 5);
-  const joined = pieces.finish(X, p, [...pieces.run(X, p, 0, 2), ...pieces.run(X, p, 2, 3)]);
+  const joined = pieces.finish(X, p, [
+    ...pieces.run(X, p, pieceRange(0, 2)),
+    ...pieces.run(X, p, pieceRange(2, 3)),
+  ]);
   assert.deepEqual(Array.from(joined.trainingScores!), Array.from(whole.trainingScores!));
   assert.deepEqual(joined.state, whole.state);
   // 160 rows take the pool (parallelMinRows): members fitted apart, rows scored apart.

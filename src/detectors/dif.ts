@@ -16,7 +16,15 @@
  * own; `pyodBatchScore` replays PyOD's way for parity checks only.
  */
 import { z } from "zod";
-import { baseParams, defineDetector, f64, i32, type FitResult } from "./contract.js";
+import {
+  baseParams,
+  defineDetector,
+  f64,
+  i32,
+  pieceRange,
+  type FitResult,
+  type PieceSource,
+} from "./contract.js";
 import { activations, initNetwork, predictNetwork, type LayerSpec } from "../core/nn.js";
 import { tanhInPlace } from "../core/nn-engine.js";
 import { Random } from "../core/random.js";
@@ -123,11 +131,11 @@ export const dif = defineDetector({
   costlyScore: true,
   pieces: {
     count: (_X, p) => p.nEnsemble,
-    run: (X, p, first, count) => fitMembers(X, p, first, count),
+    run: (X, p, take) => fitMembers(X, p, take),
     finish: (X, p, results) => joinMembers(X, p, results as Member[]),
   },
   fit(X, p) {
-    return joinMembers(X, p, fitMembers(X, p, 0, p.nEnsemble));
+    return joinMembers(X, p, fitMembers(X, p, pieceRange(0, p.nEnsemble)));
   },
   score(state, X, p) {
     return scoreMembers(state, X, p, false);
@@ -158,14 +166,16 @@ function memberSeeds(p: DifParams): { network: Random; forestSeed: number }[] {
   });
 }
 
-/** Members [first, first + count) fitted on X. */
-function fitMembers(X: Matrix, p: DifParams, first: number, count: number): Member[] {
+/** The members `take` hands out fitted on X, in the order taken. */
+function fitMembers(X: Matrix, p: DifParams, take: PieceSource): Member[] {
   const { featureMin, featureScale } = fitMinMax(X);
   const scaled = applyMinMax(X, featureMin, featureScale);
   const layers = networkLayers(X.cols, p);
   const dim = p.representationDim;
-  const seeds = memberSeeds(p).slice(first, first + count);
-  return seeds.map(({ network, forestSeed }) => {
+  const seeds = memberSeeds(p);
+  const members: Member[] = [];
+  for (let at = take(); at !== undefined; at = take()) {
+    const { network, forestSeed } = seeds[at];
     const net = initNetwork(layers, "normal", network);
     const rep = represent(net.params, layers, scaled, X.rows);
     const { mean, scale } = columnMoments(rep, X.rows, dim);
@@ -182,8 +192,9 @@ function fitMembers(X: Matrix, p: DifParams, first: number, count: number): Memb
     // The training rows' representation is already at hand: score it here rather than mapping
     // the rows again (the same values score(state, X) gives).
     const trainingScores = deviationScores(forest, 0, p.nEstimators, R);
-    return { netParams: net.params, mean, scale, forest, trainingScores };
-  });
+    members.push({ netParams: net.params, mean, scale, forest, trainingScores });
+  }
+  return members;
 }
 
 /** The fit from every member, in order (training scores averaged in member order). */

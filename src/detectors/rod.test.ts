@@ -6,6 +6,7 @@ import { percentile } from "../core/stats.js";
 import { fit, score } from "./model.js";
 import { closePool, fitAsync, scoreAsync } from "./parallel.js";
 import { fitRod, rod } from "./rod.js";
+import { pieceRange } from "./contract.js";
 
 interface RodState {
   medians: Float64Array;
@@ -187,7 +188,7 @@ test("rod's subspace runs: fitted in any split, on the pool or not, they give th
   const pieces = rod.pieces!;
   assert.equal(pieces.count(X, rod.params.parse({})), 16);
   const p = rod.params.parse({});
-  const split = [...pieces.run(X, p, 0, 3), ...pieces.run(X, p, 3, 13)];
+  const split = [...pieces.run(X, p, pieceRange(0, 3)), ...pieces.run(X, p, pieceRange(3, 13))];
   const joined = pieces.finish(X, p, split);
   assert.deepEqual(Array.from(joined.trainingScores!), Array.from(whole.trainingScores));
   assert.deepEqual(joined.state, whole.state);

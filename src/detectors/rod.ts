@@ -100,7 +100,12 @@ export const rod = defineDetector({
   costlyScore: true,
   pieces: {
     count: (X) => runCount(subspaceCount(Math.max(X.cols, 3))),
-    run: (X, _p, first, count) => fitRuns(fitSetup(X, true), first, count),
+    run: (X, _p, take) => {
+      const setup = fitSetup(X, true);
+      const runs: FitRun[] = [];
+      for (let r = take(); r !== undefined; r = take()) runs.push(...fitRuns(setup, r, 1));
+      return runs;
+    },
     finish: (X, _p, results) => finishFit(X, fitSetup(X, true), results as FitRun[]),
   },
   fit(X) {

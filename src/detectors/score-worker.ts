@@ -7,8 +7,8 @@
  *   into a shared output;
  * - `fitFeatures`: single-feature fits of a separable detector for features [start, end),
  *   returning each feature's state and training-score contribution;
- * - `fitPieces`: pieces [start, end) of a fit made of independent pieces (a definition's
- *   `pieces`: k-means restarts), their results sent back;
+ * - `fitPieces`: pieces of a fit made of independent pieces (a definition's `pieces`: k-means
+ *   restarts), taken one at a time from a counter the workers share, their results sent back;
  * - `neighbours`: part [start, end) of a self-query of a shared matrix (every row's k nearest
  *   other rows), written into shared outputs. Each worker builds the same index (deterministic),
  *   so the parts fit together exactly;
@@ -34,9 +34,9 @@ export interface ScoreJob {
   readonly out: Float64Array;
 }
 
-/** Fits features [start, end) one at a time, or the `pieces` [start, end) of the fit. */
+/** Fits features [start, end) one at a time. */
 export interface FitRangeJob {
-  readonly kind: "fitFeatures" | "fitPieces";
+  readonly kind: "fitFeatures";
   readonly detector: string;
   readonly params: Record<string, unknown>;
   readonly data: Float64Array;
@@ -44,6 +44,23 @@ export interface FitRangeJob {
   readonly cols: number;
   readonly start: number;
   readonly end: number;
+}
+
+/**
+ * Runs pieces of a fit (a definition's `pieces`) until none are left: every worker takes the
+ * next piece index from the shared counter `next[0]` as it finishes one, so the threads stay
+ * busy to the end whatever each piece costs.
+ */
+export interface FitPiecesJob {
+  readonly kind: "fitPieces";
+  readonly detector: string;
+  readonly params: Record<string, unknown>;
+  readonly data: Float64Array;
+  readonly rows: number;
+  readonly cols: number;
+  /** Pieces [0, count) are to be run. */
+  readonly count: number;
+  readonly next: Int32Array;
 }
 
 export interface FitJob {
@@ -91,7 +108,8 @@ export interface ForgetJob {
   readonly kind: "forget";
 }
 
-export type PoolJob = ScoreJob | FitRangeJob | FitJob | NeighboursJob | FitDistinctJob | ForgetJob;
+export type PoolJob =
+  ScoreJob | FitRangeJob | FitPiecesJob | FitJob | NeighboursJob | FitDistinctJob | ForgetJob;
 
 export type PoolReply =
   | {
@@ -104,8 +122,9 @@ export type PoolReply =
       model?: string;
       /** fitDistinct: whether the training scores came from the distinct rows. */
       scoredDistinct?: boolean;
-      /** fitPieces: each piece's result, in order. */
+      /** fitPieces: the results of the pieces this worker ran, and those pieces' indices. */
       pieces?: unknown[];
+      pieceIndices?: number[];
     }
   | { ok: false; error: string; errorName?: string };
 
@@ -157,8 +176,15 @@ function run(job: PoolJob): PoolReply {
   const def = getDetector(job.detector);
   if (job.kind === "fitPieces") {
     const X = matrix(job.rows, job.cols, job.data);
-    const pieces = def.pieces!.run(X, job.params, job.start, job.end - job.start);
-    return { ok: true, pieces };
+    const pieceIndices: number[] = [];
+    const take = (): number | undefined => {
+      const piece = Atomics.add(job.next, 0, 1);
+      if (piece >= job.count) return undefined;
+      pieceIndices.push(piece);
+      return piece;
+    };
+    const pieces = def.pieces!.run(X, job.params, take);
+    return { ok: true, pieces, pieceIndices };
   }
   if (job.kind === "score") {
     const X = matrix(
