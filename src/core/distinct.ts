@@ -46,8 +46,7 @@ export function distinctRowsUpTo(
 
 /**
  * The hashing of distinctRows: how many distinct rows, the first input row and the count of
- * each, and each input row's distinct row. Its loop is a function of its own so V8 compiles it
- * whole (see centredRows in kmeans.ts).
+ * each, and each input row's distinct row.
  */
 function hashRows(
   X: Matrix,

@@ -493,12 +493,7 @@ function columnMeans(X: Matrix, weight: Float64Array, totalWeight: number): Floa
   return mean;
 }
 
-/**
- * The rows minus `mean`. Its own function, as every loop over the rows here: V8 compiles a long
- * loop in the middle of a function on its own (on-stack replacement) and throws that code away
- * at the first line after it that has not run yet, and on a busy pool worker the recompilation
- * lags, so the rows went through the interpreter (tens of milliseconds on smtp, every fit).
- */
+/** The rows minus `mean`. */
 function centredRows(X: Matrix, mean: Float64Array): Float64Array {
   const { rows: n, cols: d, data } = X;
   const centred = new Float64Array(n * d);

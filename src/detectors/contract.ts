@@ -108,12 +108,11 @@ export interface DetectorDefinition<P extends AnyParamsSchema, S> {
   score(state: S, X: Matrix, params: z.output<P>): Float64Array;
 }
 
-/** Identity helper that fixes the generic types of a detector definition. */
 /**
  * Piece indices handed out one at a time, undefined once none are left. A pool worker takes its
- * next piece only when it is done with the last, so pieces of uneven cost (k-means restarts run
- * 13 to 31 iterations on smtp) even out over the threads instead of one thread getting the
- * slow half.
+ * next piece only when it is done with the last, so pieces of uneven cost (cblof's k-means
+ * restarts on smtp run 13 to 31 iterations) even out over the threads instead of one thread
+ * getting the slow half.
  */
 export type PieceSource = () => number | undefined;
 
@@ -123,6 +122,7 @@ export function pieceRange(first: number, count: number): PieceSource {
   return () => (next < first + count ? next++ : undefined);
 }
 
+/** Identity helper that fixes the generic types of a detector definition. */
 export function defineDetector<P extends AnyParamsSchema, S>(
   def: DetectorDefinition<P, S>,
 ): DetectorDefinition<P, S> {
