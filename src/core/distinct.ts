@@ -39,19 +39,27 @@ export function distinctRowsUpTo(
   most: number,
   signedZeros = false,
 ): DistinctRows | undefined {
-  const { found, firstRow, counts, inverse } = hashRows(X, signedZeros);
-  if (found > most) return undefined;
+  const hashed = hashRows(X, signedZeros, most);
+  if (hashed === undefined) return undefined;
+  const { found, firstRow, counts, inverse } = hashed;
   return { X: copyRows(X, firstRow, found), counts: counts.slice(0, found), inverse };
+}
+
+interface HashedRows {
+  readonly found: number;
+  readonly firstRow: Int32Array;
+  readonly counts: Int32Array;
+  readonly inverse: Int32Array;
 }
 
 /**
  * The hashing of distinctRows: how many distinct rows, the first input row and the count of
- * each, and each input row's distinct row.
+ * each, and each input row's distinct row; undefined as soon as more than `most` rows are
+ * distinct (the rest are not hashed).
  */
-function hashRows(
-  X: Matrix,
-  signedZeros: boolean,
-): { found: number; firstRow: Int32Array; counts: Int32Array; inverse: Int32Array } {
+function hashRows(X: Matrix, signedZeros: boolean): HashedRows;
+function hashRows(X: Matrix, signedZeros: boolean, most: number): HashedRows | undefined;
+function hashRows(X: Matrix, signedZeros: boolean, most = Infinity): HashedRows | undefined {
   const zero = signedZeros ? -0 : 0; // x + −0 is x for every x, so −0 stays −0
   const { rows, cols, data } = X;
   const bits = new Uint32Array(2);
@@ -87,6 +95,7 @@ function hashRows(
         inverse[i] = found;
         firstRow[found] = i;
         counts[found++] = 1;
+        if (found > most) return undefined;
         break;
       }
       let same = true;

@@ -46,10 +46,12 @@ interface KMeansExports {
     lower: number,
     halfGap: number,
     moved: number,
+    drift: number,
     changed: number,
     previous: number,
     changedList: number,
     scratch: number,
+    pending: number,
   ): number;
   kmApplyChanges(
     data: number,
@@ -117,6 +119,8 @@ export class KMeansKernel {
   private readonly at: Record<string, number> = {};
   private readonly labels: Int32Array;
   private readonly changed: Uint8Array;
+  /** How far each centre moved since the restart began, and the sum of each update's largest move. */
+  private readonly drift: Float64Array;
 
   constructor(shape: KMeansKernelShape) {
     this.shape = shape;
@@ -138,7 +142,7 @@ export class KMeansKernel {
     take("closest", u * 8);
     take("candidateClosest", trials * u * 8);
     take("candidates", trials * d * 8);
-    take("potentials", trials * 8);
+    take("potentials", (trials + (trials % 2)) * 8); // summed in pairs of lanes
     take("centres0", k * d * 8);
     take("centres1", k * d * 8);
     take("labels", u * 4);
@@ -147,14 +151,17 @@ export class KMeansKernel {
     take("lower", u * 8);
     take("halfGap", k * 8);
     take("moved", k * 8);
+    take("drift", (k + 1) * 8);
     take("changed", u);
     take("previous", u * 4);
     take("changedList", u * 4);
+    take("pending", u * 4);
     take("sums", k * d * 8);
     take("weightOf", k * 8);
     take("countOf", k * 4);
-    // Transposed centres or candidates (in pairs of columns), and one point's distances to them.
-    take("scratch", (d + 1) * (Math.max(k, trials) + 1) * 8);
+    // Transposed centres or candidates (in pairs of columns, or eight for up to eight centres),
+    // and one point's distances to them.
+    take("scratch", (d + 1) * (Math.max(k, trials, 8) + 1) * 8);
     if (end > start) this.w.memory.grow(Math.ceil((end - start) / 65536));
     const buffer = this.w.memory.buffer;
     const f64 = (name: string, length: number) => new Float64Array(buffer, this.at[name], length);
@@ -176,6 +183,7 @@ export class KMeansKernel {
     this.weightOf = f64("weightOf", k);
     this.countOf = i32("countOf", k);
     this.moved = f64("moved", k);
+    this.drift = f64("drift", k + 1);
   }
 
   /** cumulative[i] = Σ_{r ≤ i} weight[r] · closest[point of r]; returns the total. */
@@ -214,6 +222,7 @@ export class KMeansKernel {
     this.rowLabels.fill(-1);
     this.changed.fill(0);
     this.moved.fill(0);
+    this.drift.fill(0);
     this.sums.fill(0);
     this.weightOf.fill(0);
     this.countOf.fill(0);
@@ -238,10 +247,12 @@ export class KMeansKernel {
       a.lower,
       a.halfGap,
       a.moved,
+      a.drift,
       a.changed,
       a.previous,
       a.changedList,
       a.scratch,
+      a.pending,
     );
     this.w.kmApplyChanges(
       a.data,

@@ -298,3 +298,61 @@ test("kMeans labels each row with its nearest centre, the lowest index among equ
   });
   assert.deepEqual(Array.from(labels!), [0, 0, 2, 1, 0]);
 });
+
+test("kMeans: every iteration labels each row with a nearest centre of the previous iteration", () => {
+  // The assignment skips rows whose bounds settle them; a skip is only right if no other centre
+  // is nearer. Lattice rows (many equal distances) and overlapping blobs, over enough
+  // iterations that the centres' accumulated moves grow large next to the final gaps.
+  const rng = new Random(21);
+  for (const [n, d, k, lattice] of [
+    [3000, 1, 2, true],
+    [3000, 3, 5, true],
+    [3000, 3, 8, false],
+    [2000, 6, 8, true],
+    [2000, 2, 11, false],
+  ] as const) {
+    const X = matrix(
+      n,
+      d,
+      Float64Array.from({ length: n * d }, (_, at) =>
+        lattice
+          ? Math.floor(rng.float() * (d === 1 ? 40 : 5))
+          : rng.normal() + (Math.floor(at / d) % 3) * 0.7,
+      ),
+    );
+    // Starting bunched in a corner, the centres travel far before they settle.
+    const init = Float64Array.from({ length: k * d }, () => rng.normal() * 0.1 - 2);
+    let previous: Float64Array = init;
+    let iterations = 0;
+    let checkedMoves = 0;
+    kMeans(X, {
+      nClusters: k,
+      init,
+      tol: 0,
+      onIteration: (_it, centres, labels) => {
+        iterations++;
+        for (let i = 0; i < n; i++) {
+          let least = Infinity;
+          for (let c = 0; c < k; c++) least = Math.min(least, rowToCentre(X, i, previous, c));
+          const own = rowToCentre(X, i, previous, labels[i]);
+          // Centres come back in the data's coordinates (moved back from centred ones), so a
+          // true tie may differ in the last bits.
+          assert.ok(
+            own <= least * (1 + 1e-12) + 1e-12,
+            `n ${n} d ${d} k ${k}, iteration ${iterations}, row ${i}: ${own} > ${least}`,
+          );
+          if (own > 0) checkedMoves++;
+        }
+        previous = centres;
+      },
+    });
+    assert.ok(iterations >= 4, `n ${n} d ${d} k ${k}: ${iterations} iterations`);
+    assert.ok(checkedMoves > 0);
+  }
+});
+
+function rowToCentre(X: Matrix, i: number, centres: Float64Array, c: number): number {
+  let s = 0;
+  for (let j = 0; j < X.cols; j++) s += (X.data[i * X.cols + j] - centres[c * X.cols + j]) ** 2;
+  return s;
+}

@@ -78,3 +78,25 @@ test("cblof: fewer rows than clusters, duplicates and constant data", () => {
   for (const v of constant.trainingScores) assert.equal(v, 0);
   assert.deepEqual(Array.from(score(constant, matrix(1, 2, Float64Array.of(7, 8)))), [5]);
 });
+
+test("cblof training scores (from the clustering's labels) are the training rows' scores", () => {
+  // Blobs of unequal sizes, so that some clusters are small and their rows are scored against
+  // the nearest large centre; with and without weights.
+  let state = 5;
+  const next = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
+  const sizes = [400, 300, 200, 30, 12, 6];
+  const rows = sizes.reduce((a, b) => a + b, 0);
+  const data = new Float64Array(rows * 3);
+  let r = 0;
+  sizes.forEach((size, b) => {
+    for (let i = 0; i < size; i++, r++)
+      for (let j = 0; j < 3; j++) data[r * 3 + j] = b * 4 + (j === b % 3 ? 2 : 0) + next();
+  });
+  const X = matrix(rows, 3, data);
+  for (const useWeights of [false, true]) {
+    const model = fit("cblof", X, { useWeights, nClusters: 6 });
+    const large = (model.state as { large: Int32Array }).large;
+    assert.ok(large.includes(0) && large.includes(1), `large ${Array.from(large)}`);
+    assert.deepEqual(Array.from(model.trainingScores), Array.from(score(model, X)));
+  }
+});

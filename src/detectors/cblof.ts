@@ -105,17 +105,59 @@ function kMeansOptions(X: Matrix, p: CblofParams): KMeansOptions {
   return { nClusters: Math.min(p.nClusters, X.rows), nInit: p.nInit, seed: p.seed };
 }
 
-/** The fitted state from the winning clustering. */
+/**
+ * The fitted state from the winning clustering, and the training scores from its labels, as
+ * PyOD scores its training rows (by KMeans' `labels_`, not by `predict`). The labels are each
+ * row's nearest centre, so these are `score` on the training rows except where rounding splits a
+ * tie differently; they save the training rows' second pass over every centre.
+ */
 function fromClustering(
   X: Matrix,
   p: CblofParams,
   clustering: KMeansResult,
-): { state: CblofState } {
+): { state: CblofState; trainingScores: Float64Array } {
   const { centres, labels } = clustering;
   const k = centres.length / X.cols;
   const sizes = new Int32Array(k);
-  for (const l of labels) sizes[l]++;
-  return { state: { centres, sizes, large: largeClusters(sizes, X.rows, p.alpha, p.beta) } };
+  for (let i = 0; i < labels.length; i++) sizes[labels[i]]++;
+  const state = { centres, sizes, large: largeClusters(sizes, X.rows, p.alpha, p.beta) };
+  return { state, trainingScores: labelledScores(state, X, labels, p.useWeights) };
+}
+
+/** A training row's score from its cluster label (scoreRows' distances, computed alike). */
+function labelledScores(
+  s: CblofState,
+  X: Matrix,
+  labels: Int32Array,
+  useWeights: boolean,
+): Float64Array {
+  const { rows: n, cols: d, data } = X;
+  const k = s.large.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const own = labels[i];
+    let squared = Infinity;
+    if (s.large[own] === 1) squared = squaredTo(data, i, s.centres, own, d);
+    else
+      for (let c = 0; c < k; c++) {
+        if (s.large[c] === 0) continue;
+        const sum = squaredTo(data, i, s.centres, c, d);
+        if (sum < squared) squared = sum;
+      }
+    const dist = Math.sqrt(squared);
+    out[i] = useWeights ? dist * s.sizes[own] : dist;
+  }
+  return out;
+}
+
+/** Squared distance of row i to centre c, summed over the features in order. */
+function squaredTo(data: Float64Array, i: number, centres: Float64Array, c: number, d: number) {
+  let sum = 0;
+  for (let j = 0; j < d; j++) {
+    const diff = data[i * d + j] - centres[c * d + j];
+    sum += diff * diff;
+  }
+  return sum;
 }
 
 /**
@@ -162,11 +204,7 @@ function scoreRows(s: CblofState, X: Matrix, useWeights: boolean): Float64Array 
     let nearest = 0;
     let nearestLarge = Infinity;
     for (let c = 0; c < k; c++) {
-      let sum = 0;
-      for (let j = 0; j < d; j++) {
-        const diff = data[i * d + j] - s.centres[c * d + j];
-        sum += diff * diff;
-      }
+      const sum = squaredTo(data, i, s.centres, c, d);
       squared[c] = sum;
       // The row's cluster is its nearest centre, the lowest index among equals (KMeans.predict).
       if (sum < squared[nearest]) nearest = c;
