@@ -4,7 +4,6 @@ import { matrix, type Matrix } from "./matrix.js";
 import { Random } from "./random.js";
 import {
   bestOfRestarts,
-  inertia,
   kMeans,
   kMeansPlusPlus,
   kMeansRestartCount,
@@ -355,4 +354,25 @@ function rowToCentre(X: Matrix, i: number, centres: Float64Array, c: number): nu
   let s = 0;
   for (let j = 0; j < X.cols; j++) s += (X.data[i * X.cols + j] - centres[c * X.cols + j]) ** 2;
   return s;
+}
+
+/** Weighted sum of squared Euclidean distances of rows to their labelled centres. */
+function inertia(
+  X: Matrix,
+  centres: Float64Array,
+  labels: Int32Array,
+  sampleWeight?: Float64Array,
+): number {
+  const { rows: n, cols: d, data } = X;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const c = labels[i] * d;
+    let s = 0;
+    for (let j = 0; j < d; j++) {
+      const diff = data[i * d + j] - centres[c + j];
+      s += diff * diff;
+    }
+    total += (sampleWeight === undefined ? 1 : sampleWeight[i]) * s;
+  }
+  return total;
 }

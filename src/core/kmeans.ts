@@ -249,27 +249,6 @@ function best(setup: Setup, results: KMeansResult[]): KMeansResult {
   return winner!;
 }
 
-/** Weighted sum of squared Euclidean distances of rows to their labelled centres. */
-export function inertia(
-  X: Matrix,
-  centres: Float64Array,
-  labels: Int32Array,
-  sampleWeight?: Float64Array,
-): number {
-  const { rows: n, cols: d, data } = X;
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const c = labels[i] * d;
-    let s = 0;
-    for (let j = 0; j < d; j++) {
-      const diff = data[i * d + j] - centres[c + j];
-      s += diff * diff;
-    }
-    total += (sampleWeight === undefined ? 1 : sampleWeight[i]) * s;
-  }
-  return total;
-}
-
 /**
  * Greedy k-means++ (Arthur & Vassilvitskii 2007, as scikit-learn implements it): the first
  * centre is a row drawn by weight; each next one is the best of 2 + ⌊ln k⌋ candidates drawn
@@ -302,9 +281,10 @@ function seedCentres(kernel: KMeansKernel, weightSums: Float64Array, rng: Random
   candidates.set(centres.subarray(0, d));
   kernel.measureCandidates(1);
   closest.set(candidateClosest.subarray(0, u));
-  let potential = potentials[0];
   for (let c = 1; c < k; c++) {
-    kernel.runningPotential();
+    // Σ weight × D² in row order: the potential of the centres so far, and its running sums
+    // for the draws.
+    const potential = kernel.runningPotential();
     for (let t = 0; t < trials; t++) {
       const row = searchLeft(cumulative, rng.float() * potential);
       candidates.set(data.subarray(row * d, row * d + d), t * d);
@@ -314,7 +294,6 @@ function seedCentres(kernel: KMeansKernel, weightSums: Float64Array, rng: Random
     for (let t = 1; t < trials; t++) if (potentials[t] < potentials[best]) best = t;
     centres.set(candidates.subarray(best * d, best * d + d), c * d);
     closest.set(candidateClosest.subarray(best * u, best * u + u));
-    potential = potentials[best];
   }
   return centres;
 }

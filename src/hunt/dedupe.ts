@@ -17,10 +17,12 @@
  * - not cof, sod, abod: they use the neighbours' coordinates and pairwise geometry beyond the
  *   lists (chaining distances, subspaces, angles between copies); not worked through yet.
  * - every other detector whose training scores are, by its definition, its `score` of the
- *   training rows (iforest, inne, cblof, …): fitted on all rows (their fits draw random rows or
- *   iterate over rows: subsamples, k-means, EM, which would need weighted fits to match), but
- *   each distinct row is scored once and the score spread back, exact because `score` is pure
- *   (the worker's `fitDistinct` job; decided at run time, reported per detector).
+ *   training rows and whose fit leaves them to `score` (iforest, inne, …): fitted on all rows
+ *   (their fits draw random rows or iterate over rows: subsamples, EM, which would need weighted
+ *   fits to match), but each distinct row is scored once and the score spread back, exact
+ *   because `score` is pure (the worker's `fitDistinct` job; decided at run time, reported per
+ *   detector). cblof's fit returns its training scores from its clustering's labels (one
+ *   distance a row), which it keeps.
  * - not hbos, ecod, copod, loda, …: their training scores are in-sample (histograms, ECDFs,
  *   projections of the training data itself), computed by their fit on all rows.
  */

@@ -251,11 +251,12 @@ test("a hunt on distinct rows writes exactly what the naive hunt writes", async 
     contamination: 0.01,
     dedupe: false,
   });
-  // knn and lof by their own paths; iforest, inne and cblof define training scores as scores
-  // of the rows, computed once per distinct row; hbos's and loda's are in-sample (all rows).
+  // knn and lof by their own paths; iforest and inne define training scores as scores of the
+  // rows, computed once per distinct row; hbos's and loda's are in-sample (all rows), and
+  // cblof's come with its fit, from the clustering's labels (one distance a row).
   assert.deepEqual(
     fast.detectors.map((d) => d.onDistinctRows),
-    [true, true, true, false, true, true, true, false],
+    [true, true, true, false, true, true, false, false],
   );
   assert.ok(naive.detectors.every((d) => !d.onDistinctRows));
   // The summary's count agrees with counting the distinct data lines as text.
