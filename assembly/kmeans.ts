@@ -230,7 +230,8 @@ function nearestOfEight(x: usize, columns: usize, d: i32): void {
     (i64x2.bitmask(f64x2.eq(a1, m)) << 2) |
     (i64x2.bitmask(f64x2.eq(a2, m)) << 4) |
     (i64x2.bitmask(f64x2.eq(a3, m)) << 6);
-  nearestIndex = ctz(mask);
+  // A least distance always equals some lane; were all NaN, & 7 keeps the index a centre's.
+  nearestIndex = ctz(mask) & 7;
 }
 
 // The same for any even number of columns (pad), through pointDistances.

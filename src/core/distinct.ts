@@ -31,8 +31,9 @@ export function distinctRows(X: Matrix, signedZeros = false): DistinctRows {
 
 /**
  * distinctRows, or undefined when more than `most` rows are distinct: callers that only use the
- * distinct rows when rows repeat enough pay for the hashing alone otherwise, not for a copy of
- * nearly every row (80 MB at a million rows of ten features).
+ * distinct rows when rows repeat enough pay otherwise only for hashing rows until the limit is
+ * passed, not for the rest nor for a copy of nearly every row (80 MB at a million rows of ten
+ * features).
  */
 export function distinctRowsUpTo(
   X: Matrix,

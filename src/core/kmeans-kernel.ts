@@ -5,12 +5,7 @@
  * typed arrays below are views on it, valid as long as the session (the memory never grows after
  * the layout).
  */
-import { newKernelInstance } from "./wasm.js";
-
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
+import { KernelArena, type WasmMemory } from "./arena.js";
 
 interface KMeansExports {
   readonly memory: WasmMemory;
@@ -125,13 +120,9 @@ export class KMeansKernel {
   constructor(shape: KMeansKernelShape) {
     this.shape = shape;
     const { n, u, d, k, trials, hasInverse } = shape;
-    this.w = newKernelInstance() as KMeansExports;
-    const start = this.w.memory.buffer.byteLength;
-    let end = start;
-    const take = (name: string, bytes: number) => {
-      this.at[name] = end;
-      end += Math.ceil(bytes / 16) * 16;
-    };
+    const arena = new KernelArena<KMeansExports>();
+    this.w = arena.k;
+    const take = (name: string, bytes: number) => (this.at[name] = arena.take(bytes));
     take("data", n * d * 8);
     take("weight", n * 8);
     if (hasInverse) {
@@ -162,10 +153,9 @@ export class KMeansKernel {
     // Transposed centres or candidates (in pairs of columns, or eight for up to eight centres),
     // and one point's distances to them.
     take("scratch", (d + 1) * (Math.max(k, trials, 8) + 1) * 8);
-    if (end > start) this.w.memory.grow(Math.ceil((end - start) / 65536));
-    const buffer = this.w.memory.buffer;
-    const f64 = (name: string, length: number) => new Float64Array(buffer, this.at[name], length);
-    const i32 = (name: string, length: number) => new Int32Array(buffer, this.at[name], length);
+    arena.commit();
+    const f64 = (name: string, length: number) => arena.f64(this.at[name], length);
+    const i32 = (name: string, length: number) => arena.i32(this.at[name], length);
     this.data = f64("data", n * d);
     this.weight = f64("weight", n);
     this.points = f64("points", u * d);
@@ -178,7 +168,7 @@ export class KMeansKernel {
     this.centres = [f64("centres0", k * d), f64("centres1", k * d)];
     this.labels = i32("labels", u);
     this.rowLabels = i32("rowLabels", n);
-    this.changed = new Uint8Array(buffer, this.at.changed, u);
+    this.changed = new Uint8Array(arena.k.memory.buffer, this.at.changed, u);
     this.sums = f64("sums", k * d);
     this.weightOf = f64("weightOf", k);
     this.countOf = i32("countOf", k);

@@ -8,13 +8,8 @@
  * out its memory afresh on each call. The arena grows its memory once, at `commit`, so the
  * typed-array views it hands out stay valid for its lifetime.
  */
-import { newKernelInstance } from "./wasm.js";
+import { KernelArena, type WasmMemory } from "./arena.js";
 import type { Activation } from "./nn.js";
-
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
 
 /** The network kernels (assembly/nn.ts); offsets are byte offsets into `memory`. */
 export interface NnKernels {
@@ -109,67 +104,8 @@ export const ACTIVATION_CODE: Record<Activation, number> = {
   elu: 4,
 };
 
-const PAGE = 65536;
-
-/**
- * Bump allocation in a kernel instance's memory: `take` regions, `commit` once (the memory grows
- * to fit), then read and write them through `f64`/`u32`/`i32` views. `reset` starts a new layout
- * in the same instance (earlier views must no longer be used).
- */
-export class Arena {
-  readonly k: NnKernels;
-  private readonly base: number;
-  private end: number;
-  private committed = false;
-
-  constructor(kernels?: NnKernels) {
-    this.k = kernels ?? (newKernelInstance() as NnKernels);
-    this.base = this.k.memory.buffer.byteLength;
-    this.end = this.base;
-  }
-
-  /** Reserves `bytes` (rounded up to 16 for SIMD alignment) and returns their offset. */
-  take(bytes: number): number {
-    if (this.committed) throw new Error("Arena: take after commit");
-    const at = this.end;
-    this.end += Math.ceil(bytes / 16) * 16;
-    return at;
-  }
-
-  takeF64(count: number): number {
-    return this.take(count * 8);
-  }
-
-  /** Grows the memory to hold every region taken. */
-  commit(): void {
-    const needed = this.end - this.k.memory.buffer.byteLength;
-    if (needed > 0) this.k.memory.grow(Math.ceil(needed / PAGE));
-    this.committed = true;
-  }
-
-  /** Forgets the layout (the memory stays), for a new one. */
-  reset(): void {
-    this.end = this.base;
-    this.committed = false;
-  }
-
-  /** Bytes of memory the instance holds. */
-  get bytes(): number {
-    return this.k.memory.buffer.byteLength;
-  }
-
-  f64(at: number, count: number): Float64Array<ArrayBuffer> {
-    return new Float64Array(this.k.memory.buffer, at, count);
-  }
-
-  u32(at: number, count: number): Uint32Array<ArrayBuffer> {
-    return new Uint32Array(this.k.memory.buffer, at, count);
-  }
-
-  i32(at: number, count: number): Int32Array<ArrayBuffer> {
-    return new Int32Array(this.k.memory.buffer, at, count);
-  }
-}
+/** An arena (core/arena.ts) in an instance typed with the network kernels. */
+export class Arena extends KernelArena<NnKernels> {}
 
 /** Above this, the shared inference arena's instance is dropped after use (not pinned). */
 const KEEP_BYTES = 256 * 1024 * 1024;
