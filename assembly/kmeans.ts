@@ -122,30 +122,15 @@ export function kmCandidates(
   const pad = evenUp(trials);
   transposeRows(candidates, trials, d, scratch, pad);
   const distances = scratch + (<usize>(d * pad) << 3);
-  if (inverse == 0) {
-    // Points are rows: the potentials are summed in the same pass, in row order, each pair of
-    // trials in the two lanes (the sums of the two passes below, to the bit, without reading
-    // the planes back).
-    for (let t = 0; t < pad; t++) store<f64>(potentials + (<usize>t << 3), 0);
-    for (let p = 0; p < u; p++) {
-      const x = points + <usize>p * rowBytes;
-      const nearest = f64x2.splat(load<f64>(closest + (<usize>p << 3)));
-      const w = f64x2.splat(load<f64>(weight + (<usize>p << 3)));
-      const o = out + (<usize>p << 3);
-      pointDistances(x, scratch, pad, d, distances);
-      for (let t = 0; t < trials; t += 2) {
-        const m = f64x2.pmin(nearest, v128.load(distances + (<usize>t << 3)));
-        store<f64>(o + <usize>t * planeBytes, f64x2.extract_lane(m, 0));
-        if (t + 1 < trials) store<f64>(o + <usize>(t + 1) * planeBytes, f64x2.extract_lane(m, 1));
-        const sum = potentials + (<usize>t << 3);
-        v128.store(sum, f64x2.add(v128.load(sum), f64x2.mul(w, m)));
-      }
-    }
-    return;
-  }
+  // When points are rows, the potentials are summed in this pass, in row order, each pair of
+  // trials in the two lanes (the sums of the passes below, to the bit, without reading the planes
+  // back).
+  const fused = inverse == 0;
+  if (fused) for (let t = 0; t < pad; t++) store<f64>(potentials + (<usize>t << 3), 0);
   for (let p = 0; p < u; p++) {
     const x = points + <usize>p * rowBytes;
     const nearest = f64x2.splat(load<f64>(closest + (<usize>p << 3)));
+    const w = f64x2.splat(fused ? load<f64>(weight + (<usize>p << 3)) : 0);
     const o = out + (<usize>p << 3);
     pointDistances(x, scratch, pad, d, distances);
     for (let t = 0; t < trials; t += 2) {
@@ -154,8 +139,13 @@ export function kmCandidates(
       const m = f64x2.pmin(nearest, v128.load(distances + (<usize>t << 3)));
       store<f64>(o + <usize>t * planeBytes, f64x2.extract_lane(m, 0));
       if (t + 1 < trials) store<f64>(o + <usize>(t + 1) * planeBytes, f64x2.extract_lane(m, 1));
+      if (fused) {
+        const sum = potentials + (<usize>t << 3);
+        v128.store(sum, f64x2.add(v128.load(sum), f64x2.mul(w, m)));
+      }
     }
   }
+  if (fused) return;
   // Two potentials per lane pair, each lane its own sum in row order.
   let t = 0;
   for (; t + 2 <= trials; t += 2) {
@@ -186,27 +176,18 @@ let nearestIndex: i32 = 0;
 let nearestDist: f64 = 0;
 let secondNearestDist: f64 = 0;
 
-// The point at x against eight transposed centre columns (d × 8; padding columns +∞), the
-// distances kept in registers rather than written out and read back: each lane keeps its two
-// smallest, merged across lanes at the end; the nearest index is the first column whose distance
-// equals the least. The distances are those of pointDistances, to the bit.
+// The point at x against eight transposed centre columns (d × 8; padding columns +∞), its
+// distances from pointDistances (written to `distances` and read straight back): each lane keeps
+// its two smallest, merged across lanes at the end; the nearest index is the first column whose
+// distance equals the least.
 // @ts-ignore: decorator
 @inline
-function nearestOfEight(x: usize, columns: usize, d: i32): void {
-  let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
-  let at = columns;
-  for (let j = 0; j < d; j++) {
-    const xj = f64x2.splat(load<f64>(x + (<usize>j << 3)));
-    const d0 = f64x2.sub(xj, v128.load(at));
-    const d1 = f64x2.sub(xj, v128.load(at, 16));
-    const d2 = f64x2.sub(xj, v128.load(at, 32));
-    const d3 = f64x2.sub(xj, v128.load(at, 48));
-    a0 = f64x2.add(a0, f64x2.mul(d0, d0));
-    a1 = f64x2.add(a1, f64x2.mul(d1, d1));
-    a2 = f64x2.add(a2, f64x2.mul(d2, d2));
-    a3 = f64x2.add(a3, f64x2.mul(d3, d3));
-    at += 64;
-  }
+function nearestOfEight(x: usize, columns: usize, d: i32, distances: usize): void {
+  pointDistances(x, columns, 8, d, distances);
+  const a0 = v128.load(distances);
+  const a1 = v128.load(distances, 16);
+  const a2 = v128.load(distances, 32);
+  const a3 = v128.load(distances, 48);
   // Two smallest per lane: of each pair, then of the pairs.
   const low01 = f64x2.pmin(a0, a1);
   const high01 = f64x2.pmax(a0, a1);
@@ -298,11 +279,11 @@ const SQUARED_MARGIN: f64 = BOUND_MARGIN * BOUND_MARGIN;
 // the bounds of every point; the distance to its own centre for those the bounds leave open; all
 // k distances for those still open. The first two decide without a branch (compares combined as
 // integers, the list always written and its length advanced by 0 or 1), since which points stay
-// open is data-dependent. Measured on smtp's training rows (57k × 3, 8 clusters, ten restarts,
-// about 220 Lloyd iterations), kMeans on one thread, fastest of 8 runs: 310 ms with one loop and
-// Hamerly's per-point updates; 280 with these bounds and passes (nearestOfEight merging its
-// lanes in scalars); 210 with the passes' scalar max and selects replaced by compares; 178 with
-// nearestOfEight's merge in vector form.
+// open is data-dependent. cblof on smtp (57k × 3 training rows, 8 clusters, ten restarts, about
+// 220 Lloyd iterations), `node dist/bench/run.js --only cblof --single-thread`, fit: 0.34 s with
+// one loop and Hamerly's per-point updates (13edbce, two runs), 0.19–0.21 s like this. Most of
+// the gain was the branches: V8 compiles a scalar select, min or max of doubles to a compare and
+// a branch (see nearestOfEight), and smtp's many points near a boundary mispredict it.
 export function kmAssign(
   points: usize,
   u: i32,
@@ -392,7 +373,7 @@ export function kmAssign(
     const x = points + <usize>i * rowBytes;
     const at = <usize>i << 3;
     const a = load<i32>(labels + (<usize>i << 2));
-    if (pad == 8) nearestOfEight(x, scratch, d);
+    if (pad == 8) nearestOfEight(x, scratch, d, distances);
     else nearestOfMany(x, scratch, pad, d, distances);
     const best = nearestIndex;
     store<f64>(upper + at, Math.sqrt(nearestDist) - load<f64>(drift + (<usize>best << 3)));

@@ -2,7 +2,7 @@
  * Bump allocation in a WebAssembly kernel instance's memory, for code that keeps buffers there
  * across many kernel calls (the network engine, k-means): `take` regions, `commit` once (the
  * memory grows to fit, so views taken afterwards stay valid), then read and write them through
- * `f64`/`u32`/`i32` views. `reset` starts a new layout in the same instance (earlier views must
+ * `f64`/`u32`/`i32`/`u8` views. `reset` starts a new layout in the same instance (earlier views must
  * no longer be used). Each arena has an instance of its own: the shared instance of core/wasm.ts
  * lays out its memory afresh on every call.
  */
@@ -73,5 +73,9 @@ export class KernelArena<K extends KernelInstance> {
 
   i32(at: number, count: number): Int32Array<ArrayBuffer> {
     return new Int32Array(this.k.memory.buffer, at, count);
+  }
+
+  u8(at: number, count: number): Uint8Array<ArrayBuffer> {
+    return new Uint8Array(this.k.memory.buffer, at, count);
   }
 }

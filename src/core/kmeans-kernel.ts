@@ -168,7 +168,7 @@ export class KMeansKernel {
     this.centres = [f64("centres0", k * d), f64("centres1", k * d)];
     this.labels = i32("labels", u);
     this.rowLabels = i32("rowLabels", n);
-    this.changed = new Uint8Array(arena.k.memory.buffer, this.at.changed, u);
+    this.changed = arena.u8(this.at.changed, u);
     this.sums = f64("sums", k * d);
     this.weightOf = f64("weightOf", k);
     this.countOf = i32("countOf", k);

@@ -175,6 +175,17 @@ async function scoreRows(
   return new Float64Array(out);
 }
 
+/** What every fit job on the pool carries: the detector, its params and the rows (shared). */
+function fitJobBase(def: AnyDetector, params: Record<string, unknown>, X: Matrix) {
+  return { detector: def.name, params, data: sharedMatrix(X).data, rows: X.rows, cols: X.cols };
+}
+
+/** A worker's answer to a fit job; its failure as an error naming the detector. */
+function fitAnswer(def: AnyDetector, reply: PoolReply): Extract<PoolReply, { ok: true }> {
+  if (!reply.ok) throw new Error(`${def.name}: fitting on a worker thread failed: ${reply.error}`);
+  return reply;
+}
+
 /** Features [0, count) of a fit shared out over the pool; replies in order. */
 async function fitRanges(
   def: AnyDetector,
@@ -183,23 +194,11 @@ async function fitRanges(
   count: number,
 ): Promise<PoolReply[]> {
   const threads = workers();
-  const X2 = sharedMatrix(X);
+  const base = fitJobBase(def, params, X);
   return Promise.all(
-    shares(count, threads.length).map(async ([start, end], t) => {
-      const reply = await threads[t].run({
-        kind: "fitFeatures",
-        detector: def.name,
-        params,
-        data: X2.data,
-        rows: X.rows,
-        cols: X.cols,
-        start,
-        end,
-      });
-      if (!reply.ok)
-        throw new Error(`${def.name}: fitting on a worker thread failed: ${reply.error}`);
-      return reply;
-    }),
+    shares(count, threads.length).map(async ([start, end], t) =>
+      fitAnswer(def, await threads[t].run({ kind: "fitFeatures", ...base, start, end })),
+    ),
   );
 }
 
@@ -234,23 +233,12 @@ async function fitByPieces(
 ): Promise<{ state: unknown; trainingScores?: Float64Array }> {
   const pieces = def.pieces!;
   const count = pieces.count(X, params);
-  const X2 = sharedMatrix(X);
+  const base = fitJobBase(def, params, X);
   const next = new Int32Array(new SharedArrayBuffer(4));
   const results: unknown[] = new Array(count);
   await Promise.all(
     workers().map(async (thread) => {
-      const reply = await thread.run({
-        kind: "fitPieces",
-        detector: def.name,
-        params,
-        data: X2.data,
-        rows: X.rows,
-        cols: X.cols,
-        count,
-        next,
-      });
-      if (!reply.ok)
-        throw new Error(`${def.name}: fitting on a worker thread failed: ${reply.error}`);
+      const reply = fitAnswer(def, await thread.run({ kind: "fitPieces", ...base, count, next }));
       reply.pieceIndices?.forEach((piece, at) => (results[piece] = reply.pieces![at]));
     }),
   );
