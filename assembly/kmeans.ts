@@ -303,7 +303,7 @@ export function kmAssign(
   pending: usize,
 ): i32 {
   const rowBytes = <usize>d << 3;
-  // Up to eight centres (PyOD's default is eight) are measured in registers, padded to eight.
+  // Up to eight centres (PyOD's default is eight) are padded to eight and merged by nearestOfEight.
   const pad = k <= 8 ? 8 : evenUp(k);
   transposeRows(centres, k, d, scratch, pad);
   const distances = scratch + (<usize>(d * pad) << 3);
