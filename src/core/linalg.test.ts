@@ -52,6 +52,25 @@ test("the SIMD kernel equals the JavaScript product to rounding, odd sizes inclu
   }
 });
 
+test("a row without a partner gets the bits its products have in a pair of rows", () => {
+  // An odd row count leaves one row to the single-row path (two of B's rows per step, lanes
+  // combined by a shuffle); a pair of rows goes through the 2 × 4 blocks and plain dots.
+  const rng = new Random(34);
+  for (const d of [1, 2, 3, 4, 5, 8, 13]) {
+    for (const k of [1, 2, 3, 7, 8, 9]) {
+      const A = Float64Array.from({ length: 3 * d }, () => rng.normal());
+      const B = Float64Array.from({ length: k * d }, () => rng.normal());
+      const odd = multiplyABtWasm(A, 3, B, k, d, new Float64Array(3 * k));
+      const last = A.subarray(2 * d);
+      const twice = new Float64Array(2 * d);
+      twice.set(last);
+      twice.set(last, d);
+      const paired = multiplyABtWasm(twice, 2, B, k, d, new Float64Array(2 * k));
+      assertSameBits(odd.subarray(2 * k), paired.subarray(0, k), `d ${d}, k ${k}`);
+    }
+  }
+});
+
 test("products with very long rows are cut along the inner dimension and still exact", () => {
   const rng = new Random(5);
   const d = 9_000_001; // k·d above one chunk of kernel memory

@@ -2,7 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fromRows, matrix, type Matrix } from "../core/matrix.js";
 import { Random } from "../core/random.js";
-import { solveOneClassSvm, type OneClassSvmOptions } from "../core/one-class-svm.js";
+import {
+  rowSquaredNorms,
+  solveOneClassSvm,
+  type OneClassSvmOptions,
+} from "../core/one-class-svm.js";
+import { OcsvmMemory } from "../core/wasm.js";
 import { withDb } from "../data/db.js";
 import { readNumericCsv } from "../data/csv.js";
 import { runSeed } from "../eval/experiment.js";
@@ -95,17 +100,60 @@ test("ocsvm: the ν-property and the dual's constraints hold at the solution", (
 });
 
 test("ocsvm: a cache of columns, however small, gives the same solution as the whole matrix", () => {
-  const X = gaussian(400, 4, 2);
-  const whole = solveOneClassSvm(X, LIBSVM);
-  // Room for 2 columns (the least libsvm allows) and for 50: evictions all the way.
-  for (const cacheBytes of [1, 50 * 8 * X.rows]) {
-    const cached = solveOneClassSvm(X, { ...LIBSVM, cacheBytes });
-    assert.deepEqual(Array.from(cached.alpha), Array.from(whole.alpha));
-    assert.equal(cached.rho, whole.rho);
-    assert.equal(cached.iterations, whole.iterations);
-    assert.equal(cached.trainingDecision, undefined);
+  // Cached columns are computed one at a time in one pass, eight rows per step with a tail; the
+  // whole matrix in blocks. Odd and even feature counts, row counts off the multiple of eight.
+  for (const [rows, cols, seed] of [
+    [400, 4, 2],
+    [203, 3, 3],
+    [157, 1, 4],
+  ] as const) {
+    const X = gaussian(rows, cols, seed);
+    const whole = solveOneClassSvm(X, LIBSVM);
+    // Room for 2 columns (the least libsvm allows) and for 50: evictions all the way.
+    for (const cacheBytes of [1, 50 * 8 * X.rows]) {
+      const cached = solveOneClassSvm(X, { ...LIBSVM, cacheBytes });
+      assert.deepEqual(Array.from(cached.alpha), Array.from(whole.alpha));
+      assert.equal(cached.rho, whole.rho);
+      assert.equal(cached.iterations, whole.iterations);
+      assert.equal(cached.trainingDecision, undefined);
+    }
+    assert.ok(whole.iterations > 10, `${whole.iterations} iterations`);
   }
-  assert.ok(whole.iterations > 10, `${whole.iterations} iterations`);
+});
+
+test("ocsvm: a column computed alone has the bits of the same column of the whole matrix", () => {
+  // The cache's columns come from one fused pass (products of one row against all, eight rows
+  // per step and a tail); the whole matrix from blocked products and a separate exp pass.
+  for (const [rows, cols, seed] of [
+    [37, 1, 11],
+    [64, 2, 12],
+    [45, 3, 13],
+    [29, 6, 14],
+    [50, 9, 15],
+  ] as const) {
+    const X = gaussian(rows, cols, seed);
+    const squares = rowSquaredNorms(X);
+    const gamma = 0.7 / cols;
+    const whole = new OcsvmMemory(X, squares, {
+      matrixColumns: rows,
+      startColumns: 0,
+      gramBlockRows: 16,
+    });
+    whole.buildGram(gamma, 8);
+    const matrixBits = new Int32Array(Float32Array.from(whole.matrix).buffer);
+    const alone = new OcsvmMemory(X, squares, { matrixColumns: 2, startColumns: 1 });
+    for (let c = 0; c < rows; c++) {
+      alone.computeColumns(gamma, c, c + 1, c % 2);
+      const column = new Int32Array(
+        Float32Array.from(alone.matrix.subarray((c % 2) * rows, ((c % 2) + 1) * rows)).buffer,
+      );
+      assert.deepEqual(
+        column,
+        matrixBits.subarray(c * rows, (c + 1) * rows),
+        `${rows} × ${cols}, column ${c}`,
+      );
+    }
+  }
 });
 
 test("ocsvm: training scores from the kernel matrix are the training rows' scores", () => {

@@ -73,6 +73,11 @@ export const ocsvm = defineDetector({
       return "support vectors do not match the coefficients";
     return undefined;
   },
+  // A row's score sums a kernel value per support vector (at least ν·n of them): thousands of
+  // values a row from a few thousand training rows, so scoring pays for the pool and for
+  // scoring repeated rows once. The solver itself runs on the calling thread.
+  parallelMinRows: 5_000,
+  costlyScore: true,
   fit(X, p) {
     const gamma = resolveGamma(p.gamma, X);
     const solution = solveOneClassSvm(X, {

@@ -286,17 +286,31 @@ export async function scoreAsync(
   const least = minRows(def, options, X.cols, model.params);
   if (X.rows < least) return score(model, X);
   checkScorable(model, X);
+  return scoreOnPool(def, model.state, model.params, X, least);
+}
+
+/**
+ * Scores X (at least `least` rows) on the pool; a costly detector's distinct rows only, once
+ * each, when rows repeat enough, and on the calling thread if they are then fewer than `least`.
+ */
+async function scoreOnPool(
+  def: AnyDetector,
+  state: unknown,
+  params: Record<string, unknown>,
+  X: Matrix,
+  least: number,
+): Promise<Float64Array> {
   if (def.costlyScore === true) {
     const distinct = distinctRowsUpTo(X, Math.ceil(DISTINCT_SCORE_SHARE * X.rows) - 1, true);
     if (distinct !== undefined) {
       const once =
         distinct.X.rows < least
-          ? score(model, distinct.X)
-          : await scoreRows(def, model.state, model.params, distinct.X);
+          ? def.score(state, distinct.X, params)
+          : await scoreRows(def, state, params, distinct.X);
       return expand(once, distinct.inverse);
     }
   }
-  return scoreRows(def, model.state, model.params, X);
+  return scoreRows(def, state, params, X);
 }
 
 /**
@@ -337,7 +351,8 @@ export async function fitAsync(
 ): Promise<Model> {
   const { def, params } = prepareFit(detector, X, rawParams);
   // Workers find detectors by name, so only registered ones can run there.
-  const small = X.rows < minRows(def, options, X.cols, params) || !isRegistered(def);
+  const least = minRows(def, options, X.cols, params);
+  const small = X.rows < least || !isRegistered(def);
   if (!small && def.mergeFeatureStates !== undefined && X.cols > 1) {
     const { state, trainingScores } = await fitByFeature(def, params, X);
     return finishModel(def.name, params, X.cols, state, trainingScores);
@@ -352,6 +367,8 @@ export async function fitAsync(
         : def.fit(X, params);
   const trainingScores =
     fitted.trainingScores ??
-    (small ? def.score(fitted.state, X, params) : await scoreRows(def, fitted.state, params, X));
+    (small
+      ? def.score(fitted.state, X, params)
+      : await scoreOnPool(def, fitted.state, params, X, least));
   return finishModel(def.name, params, X.cols, fitted.state, trainingScores);
 }
