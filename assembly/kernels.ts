@@ -6,7 +6,8 @@
 // The dense network engine's kernels (src/core/nn.ts) live in their own file.
 export * from "./nn";
 export * from "./kmeans";
-import { expm1TaylorV, LN2_HI, LN2_LO, LOG2E, ROUNDER, ROUNDER_BITS } from "./exp-parts";
+export * from "./rod";
+import { expS, expV } from "./exp-parts";
 
 // out (n × k) = A (n × d) · Bᵀ, with B stored as k × d. Blocks of 2 rows of A by 4 rows of B,
 // each lane pair summing even and odd j separately, so results differ from a sequential dot
@@ -410,53 +411,7 @@ function lowerBound(
 }
 
 // ---- RBF kernel values ------------------------------------------------------------------------
-// e^y as src/core/kernel-exp.ts computes it (that file says why and how well), two values per
-// instruction: y = (m + r/ln2)·ln2 with m an integer and |r| ≤ ln2/2 (Cody–Waite, ln2 in two
-// parts), e^r by its degree-13 Taylor polynomial, 2^m written into the exponent bits; 0 below
-// y = −708. The scalar version takes the same steps, so each value is the same either way.
-const EXP_LOW: f64 = -708.0;
-const EXP_HIGH: f64 = 709.0;
-
-// @ts-ignore: decorator
-@inline
-function taylorV(r: v128): v128 {
-  return f64x2.add(expm1TaylorV(r), f64x2.splat(1.0));
-}
-
-// @ts-ignore: decorator
-@inline
-function expV(y: v128): v128 {
-  const under = f64x2.lt(y, f64x2.splat(EXP_LOW));
-  const yc = f64x2.pmin(f64x2.pmax(y, f64x2.splat(EXP_LOW)), f64x2.splat(EXP_HIGH));
-  const t = f64x2.add(f64x2.mul(yc, f64x2.splat(LOG2E)), f64x2.splat(ROUNDER));
-  const m = f64x2.sub(t, f64x2.splat(ROUNDER));
-  const r = f64x2.sub(f64x2.sub(yc, f64x2.mul(m, f64x2.splat(LN2_HI))), f64x2.mul(m, f64x2.splat(LN2_LO)));
-  const scale = i64x2.shl(i64x2.add(i64x2.sub(t, i64x2.splat(ROUNDER_BITS)), i64x2.splat(1023)), 52);
-  return v128.andnot(f64x2.mul(taylorV(r), scale), under);
-}
-
-function expS(y: f64): f64 {
-  if (y < EXP_LOW) return 0;
-  const yc = min(y, EXP_HIGH);
-  const t = yc * LOG2E + ROUNDER;
-  const m = t - ROUNDER;
-  const r = yc - m * LN2_HI - m * LN2_LO;
-  let p: f64 = 1.0 / 6227020800.0;
-  p = p * r + 1.0 / 479001600.0;
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
-  return p * reinterpret<f64>((reinterpret<i64>(t) - ROUNDER_BITS + 1023) << 52);
-}
+// e^y by expV (two values) and expS (one), assembly/exp-parts.ts.
 
 // In place over an n × k block of products at `dots` (row i of A with row c of B): the RBF
 // kernel exp(−γ (aSq[i] + bSq[c] − 2·dot)), the squared distance clipped at 0 when `clip` ≠ 0.
