@@ -137,16 +137,18 @@ function runCount(subspaces: number): number {
   return Math.min(SUBSPACE_RUNS, subspaces);
 }
 
-/** What every run of a fit shares: the scaler, distinct rows, the columns and their ranks. */
+/** What every run of a fit shares: the scaler, distinct rows and the columns. */
 interface FitSetup {
   readonly scaler: { center: Float64Array; scale: Float64Array } | undefined;
   readonly unique: ReturnType<typeof distinctFeatureRows> | undefined;
   readonly columns: Float64Array[];
-  readonly ranks: Int32Array[];
   /** Rows the runs work on (the distinct rows when they were collapsed). */
   readonly n: number;
   readonly count: number;
-  /** The columns and ranks in kernel memory, laid out on first use (finishing a fit needs none). */
+  /**
+   * The columns and their ranks in kernel memory, ranked and laid out on first use: finishing a
+   * fit on the calling thread needs neither.
+   */
   kernel(): RodKernel;
 }
 
@@ -188,16 +190,14 @@ function fitSetup(X: Matrix, collapseDuplicates: boolean): FitSetup {
   const found = collapseDuplicates ? distinctFeatureRows(X) : undefined;
   const unique = found !== undefined && found.X.rows <= X.rows / 2 ? found : undefined;
   const columns = prepareColumns(unique?.X ?? X, scaler);
-  const ranks = columns.map(denseRanks);
   let kernel: RodKernel | undefined;
   return {
     scaler,
     unique,
     columns,
-    ranks,
     n: (unique?.X ?? X).rows,
     count: subspaceCount(columns.length),
-    kernel: () => (kernel ??= new RodKernel(columns, ranks)),
+    kernel: () => (kernel ??= new RodKernel(columns, columns.map(denseRanks))),
   };
 }
 
