@@ -340,6 +340,25 @@ function layerOutputAt(pass: TrainingPass, k: number): number {
 }
 
 /**
+ * Where a training step's dropout decisions come from. The kernel keeps a unit when its 16 bits
+ * are below ⌊keep · 2¹⁶⌋, so a source writes ⌈units/2⌉ words, two units to a word (the lower
+ * half first): uniform bits for our own generator, or bits that encode another library's
+ * decisions (core/replay-random.ts).
+ */
+export interface DropoutDraws {
+  dropoutBits(out: Uint32Array, units: number, keep: number): void;
+}
+
+/** Dropout bits straight from our generator: one 32-bit draw serves two units. */
+export function dropoutDrawsFrom(rng: Random): DropoutDraws {
+  return {
+    dropoutBits(out: Uint32Array, units: number): void {
+      rng.fillUint32(out, Math.ceil(units / 2));
+    },
+  };
+}
+
+/**
  * Forward pass in training mode on `rows` rows of `X`: batch norm from the batch's own mean and
  * (biased) variance, updating the running statistics as torch does (unbiased variance, momentum
  * 0.1); dropout masks drawn from `rng`. Runs on the network's current parameters (copied in);
@@ -356,7 +375,7 @@ export function forwardTrain(
   pass.params.set(pass.net.params);
   pass.buffers.set(pass.net.buffers);
   pass.input.set(X.subarray(0, rows * pass.net.layers[0].inputs));
-  const outAt = forwardStep(pass, rows, rng, updateRunningStats);
+  const outAt = forwardStep(pass, rows, dropoutDrawsFrom(rng), updateRunningStats);
   if (updateRunningStats) pass.net.buffers.set(pass.buffers);
   return pass.arena.f64(outAt, rows * pass.net.layers[pass.net.layers.length - 1].units);
 }
@@ -369,7 +388,7 @@ export function forwardTrain(
 export function forwardStep(
   pass: TrainingPass,
   rows: number,
-  rng: Random,
+  draws: DropoutDraws,
   updateRunningStats: boolean,
 ): number {
   const { net, offsets, at } = pass;
@@ -388,9 +407,9 @@ export function forwardStep(
     k.nnActivate(ACTIVATION_CODE[l.activation], b.activated, size);
     if (l.dropout > 0) {
       const keep = 1 - l.dropout;
-      // One 32-bit draw serves two units, 16 bits each: a unit is kept with probability
-      // ⌊keep · 2¹⁶⌋ / 2¹⁶ (within 2⁻¹⁶ of keep), half the generator calls of one draw per unit.
-      rng.fillUint32(pass.bits[j], Math.ceil(size / 2));
+      // 16 bits per unit: with uniform bits a unit is kept with probability ⌊keep · 2¹⁶⌋ / 2¹⁶
+      // (within 2⁻¹⁶ of keep), half the generator calls of one draw per unit.
+      draws.dropoutBits(pass.bits[j], size, keep);
       k.nnDropout(
         b.activated,
         size,

@@ -9,9 +9,11 @@
  */
 import {
   backwardStep,
+  dropoutDrawsFrom,
   forwardStep,
   predictNetwork,
   trainingPass,
+  type DropoutDraws,
   type Network,
   type TrainingPass,
 } from "./nn.js";
@@ -117,6 +119,18 @@ export function adamStep(
   }
 }
 
+/** Every random choice of a training run: each epoch's batch order and the dropout masks. */
+export interface TrainingRandomness extends DropoutDraws {
+  /** Rearranges `order` (a permutation of the row indices) into the next epoch's order. */
+  epochOrder(order: Int32Array): void;
+}
+
+/** A run's random choices from our own generator: the order reshuffled in place each epoch. */
+export function seededRandomness(seed: number): TrainingRandomness {
+  const rng = new Random(seed);
+  return { ...dropoutDrawsFrom(rng), epochOrder: (order) => void rng.shuffle(order) };
+}
+
 export interface TrainOptions {
   readonly loss: Loss;
   readonly epochs: number;
@@ -125,6 +139,8 @@ export interface TrainOptions {
   /** Drop the last, short batch of each epoch (PyOD's DataLoader does). */
   readonly dropLast: boolean;
   readonly seed: number;
+  /** Where the random choices come from instead of `seed` (replaying another library's run). */
+  readonly randomness?: TrainingRandomness;
   /** Rows held out to watch the loss; training stops after `patience` epochs without a gain. */
   readonly validation?: {
     readonly X: Float64Array;
@@ -168,7 +184,7 @@ export function trainNetwork(
     throw new ParamError("binary cross-entropy needs a sigmoid output layer");
   if (!(Number.isInteger(o.batchSize) && o.batchSize >= 1))
     throw new ParamError(`batchSize must be a positive integer, got ${o.batchSize}`);
-  const rng = new Random(o.seed);
+  const randomness = o.randomness ?? seededRandomness(o.seed);
   const hasBatchNorm = net.layers.some((l) => l.batchNorm);
   // A training set smaller than one batch is one batch (torch with drop_last would not train).
   const batchSize = Math.min(o.batchSize, n);
@@ -203,7 +219,7 @@ export function trainNetwork(
   const batches = o.dropLast ? fullBatches : Math.ceil(n / batchSize);
   const trained: Network = { layers: net.layers, params: pass.params, buffers: pass.buffers };
   for (let epoch = 0; epoch < o.epochs; epoch++) {
-    rng.shuffle(order);
+    randomness.epochOrder(order);
     let lossSum = 0;
     let counted = 0;
     for (let b = 0; b < batches; b++) {
@@ -218,7 +234,7 @@ export function trainNetwork(
         for (let r = 0; r < rows; r++)
           batchW.fill(o.rowWeights[order[start + r]], r * outputs, (r + 1) * outputs);
       }
-      const out = forwardStep(pass, rows, rng, true);
+      const out = forwardStep(pass, rows, randomness, true);
       const length = rows * outputs;
       const loss =
         o.loss === "mse"

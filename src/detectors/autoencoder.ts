@@ -16,9 +16,17 @@
  */
 import { z } from "zod";
 import { baseParams, defineDetector, f64 } from "./contract.js";
-import { activations, initNetwork, predictNetwork, type LayerSpec } from "../core/nn.js";
+import {
+  activations,
+  initNetwork,
+  layout,
+  predictNetwork,
+  type LayerSpec,
+  type Network,
+} from "../core/nn.js";
 import { adamDefaults, trainNetwork } from "../core/train.js";
 import { Random } from "../core/random.js";
+import { TorchCpuGenerator, torchTrainingDraws } from "../core/replay-random.js";
 import type { Matrix } from "../core/matrix.js";
 import { ParamError } from "../core/errors.js";
 import { percentile } from "../core/stats.js";
@@ -77,6 +85,12 @@ export const autoencoderParams = baseParams.extend({
     .default(3.5)
     .describe('Modified z-score above which labelRule "mad" calls a row an outlier.'),
   seed: z.int().default(0).describe("Random seed: initial weights, batch order, dropout."),
+  randomStream: z
+    .enum(["anomalog", "torch"])
+    .default("anomalog")
+    .describe(
+      "Where the random choices come from: our own generator, or torch's CPU generator seeded with `seed` as PyOD's random_state seeds it (PyOD's initial weights, batch order and dropout masks; init kaimingUniform or torchDefault).",
+    ),
 });
 
 export type AutoencoderParams = z.output<typeof autoencoderParams>;
@@ -157,19 +171,32 @@ export const autoencoder = defineDetector({
       ? fitScaler(X)
       : { scalerMean: new Float64Array(0), scalerScale: new Float64Array(0) };
     const Z = standardise(X, scalerMean, scalerScale);
-    const rng = new Random(p.seed);
-    // PyOD's init_weights covers the hidden blocks; the output layer is a plain nn.Linear with
-    // torch's own initialisation.
-    const inits = layers.map((_, k) => (k < layers.length - 1 ? p.init : "torchDefault"));
-    const net = initNetwork(layers, p.init === "kaimingUniform" ? inits : p.init, rng.fork());
-    trainNetwork(net, Z, Z, X.rows, {
+    const train = {
       loss: "mse",
       epochs: p.epochNum,
       batchSize: p.batchSize,
       adam: { ...adamDefaults, lr: p.lr, weightDecay: p.weightDecay },
       dropLast: true,
-      seed: rng.uint32(),
-    });
+    } as const;
+    let net: Network;
+    if (p.randomStream === "torch") {
+      // PyOD seeds torch's global generator once; the weights are drawn from it, then the
+      // training loop's orders and masks.
+      const generator = new TorchCpuGenerator(p.seed);
+      net = torchInitialNetwork(layers, p.init, generator);
+      trainNetwork(net, Z, Z, X.rows, {
+        ...train,
+        seed: 0,
+        randomness: torchTrainingDraws(generator),
+      });
+    } else {
+      const rng = new Random(p.seed);
+      // PyOD's init_weights covers the hidden blocks; the output layer is a plain nn.Linear
+      // with torch's own initialisation.
+      const inits = layers.map((_, k) => (k < layers.length - 1 ? p.init : "torchDefault"));
+      net = initNetwork(layers, p.init === "kaimingUniform" ? inits : p.init, rng.fork());
+      trainNetwork(net, Z, Z, X.rows, { ...train, seed: rng.uint32() });
+    }
     return { state: { scalerMean, scalerScale, params: net.params, buffers: net.buffers } };
   },
   score(state, X, p) {
@@ -189,6 +216,46 @@ export const autoencoder = defineDetector({
     return scores;
   },
 });
+
+/**
+ * PyOD's AutoEncoderModel as torch initialises it from `generator`, in construction order: each
+ * hidden block's nn.Linear draws torch's default weights (kaiming_uniform with a = √5, i.e.
+ * bound 1/√fan_in) and bias (bound 1/√fan_in), then PyOD's LinearBlock draws the weights again
+ * with kaiming_uniform (a = 0, bound √(6/fan_in)); the output nn.Linear keeps torch's defaults.
+ * Batch norm starts at γ = 1, β = 0, running variance 1. Values are float32, as torch holds them.
+ */
+export function torchInitialNetwork(
+  layers: readonly LayerSpec[],
+  init: AutoencoderParams["init"],
+  generator: TorchCpuGenerator,
+): Network {
+  if (init === "glorotUniform")
+    throw new ParamError(
+      "autoencoder: randomStream \"torch\" replays torch's initialisation (init kaimingUniform or torchDefault), not Keras' glorotUniform",
+    );
+  // initNetwork lays the network out and sets batch norm's starting values; every weight and
+  // bias it draws is overwritten below.
+  const net = initNetwork(layers, "torchDefault", new Random(0));
+  const { offsets } = layout(layers);
+  const fill = (from: number, count: number, bound: number): void => {
+    for (let i = 0; i < count; i++) net.params[from + i] = generator.uniformFloat32(-bound, bound);
+  };
+  layers.forEach((l, k) => {
+    const o = offsets[k];
+    const weights = l.units * l.inputs;
+    fill(o.weight, weights, kaimingBound(l.inputs, Math.sqrt(5)));
+    if (o.bias >= 0) fill(o.bias, l.units, 1 / Math.sqrt(l.inputs));
+    if (init === "kaimingUniform" && k < layers.length - 1)
+      fill(o.weight, weights, kaimingBound(l.inputs, 0));
+  });
+  return net;
+}
+
+/** torch's kaiming_uniform_ bound for fan_in and leaky-ReLU slope a: √3 · √(2/(1 + a²))/√fan_in. */
+function kaimingBound(fanIn: number, a: number): number {
+  const gain = Math.sqrt(2 / (1 + a * a));
+  return Math.sqrt(3) * (gain / Math.sqrt(fanIn));
+}
 
 /** Training mean and population standard deviation per feature. */
 function fitScaler(X: Matrix): { scalerMean: Float64Array; scalerScale: Float64Array } {
