@@ -141,13 +141,13 @@ test('autoencoder randomStream "torch": the initial network is the one torch dra
 });
 
 test('autoencoder randomStream "torch": training takes torch\'s batches and dropout masks', () => {
-  const params = autoencoder.params.parse(torchConfig);
-  const { offsets } = layout(autoencoderLayers(torchRun.features, params));
+  const layers = autoencoderLayers(torchRun.features, autoencoder.params.parse(torchConfig));
+  const { offsets } = layout(layers);
   // A bias followed by batch norm has a zero gradient but for rounding noise, which Adam
   // normalises into steps of up to lr: torch's and ours walk apart by ~1e-3 there without
   // changing any output. Every other parameter must follow torch's float32 run.
   const preNormBias = new Set<number>();
-  autoencoderLayers(torchRun.features, params).forEach((l, k) => {
+  layers.forEach((l, k) => {
     if (l.batchNorm) for (let u = 0; u < l.units; u++) preNormBias.add(offsets[k].bias + u);
   });
   const gap = (stream: "torch" | "anomalog"): { params: number; scores: number } => {

@@ -170,29 +170,31 @@ function explainedByStream(row: AucRow): boolean {
 }
 
 /**
- * Test ROC AUC with the detector drawing from PyOD's random stream: the seed-matched run
- * (random_state = split seed, as PyOD's reference ran) averaged over the splits, and the mean
- * over the same `repeats` seeds per split (s + 1000 r) as our own mean.
+ * Test ROC AUC over the splits: `single` from the seed-matched runs (random_state = split seed,
+ * as PyOD's reference ran), `mean` over `repeats` draws per split (seeds s + 1000 r; a
+ * deterministic detector's one run keeps its params). `each` sees every run.
  */
-function pyodStreamAucs(
+function drawAucs(
   X: Matrix,
   labels: Uint8Array,
   splits: readonly Split[],
-  v: Variant,
-  streamParams: Record<string, unknown>,
+  detector: string,
+  params: Record<string, unknown>,
   repeats: number,
-): { replayed: number; mean: number } {
+  each?: (run: SeedRun, split: Split) => void,
+): { single: number; mean: number } {
   let sum = 0;
-  let replayed = 0;
+  let single = 0;
   for (let r = 0; r < repeats; r++) {
     for (const split of splits) {
-      const params = { ...v.params, ...streamParams, seed: split.seed + 1000 * r };
-      const auc = runSeed(X, labels, split, v.detector, params).result.rocAuc;
-      sum += auc;
-      if (r === 0) replayed += auc;
+      const seeded = repeats > 1 ? { ...params, seed: split.seed + 1000 * r } : params;
+      const run = runSeed(X, labels, split, detector, seeded);
+      each?.(run, split);
+      sum += run.result.rocAuc;
+      if (r === 0) single += run.result.rocAuc;
     }
   }
-  return { replayed: replayed / splits.length, mean: sum / (repeats * splits.length) };
+  return { single: single / splits.length, mean: sum / (repeats * splits.length) };
 }
 
 /** The AUC held against PyOD's: the seed-matched draw for detectors that replay its stream. */
@@ -303,29 +305,21 @@ async function main(): Promise<number> {
       const ref = reference.find((r) => r.dataset === ds.name && r.detector === v.pyod);
       if (ref === undefined || ref.status !== "ok") continue;
       const repeats = getDetector(v.detector).deterministic ? 1 : REPEATS;
-      let sum = 0;
-      let single = 0;
-      for (let r = 0; r < repeats; r++) {
-        for (const split of splits) {
-          const params = repeats > 1 ? { ...v.params, seed: split.seed + 1000 * r } : v.params;
-          const run = runSeed(data.X, labels, split, v.detector, params);
-          if (repeats === 1 && split === splits[0]) firstRuns.set(v, run);
-          const auc = run.result.rocAuc;
-          sum += auc;
-          if (r === 0) single += auc;
-        }
-      }
-      const ours = sum / (repeats * splits.length);
+      const own = drawAucs(data.X, labels, splits, v.detector, v.params, repeats, (run, split) => {
+        if (repeats === 1 && split === splits[0]) firstRuns.set(v, run);
+      });
       const row: AucRow = {
         dataset: ds.name,
         variant: v,
-        ours,
-        single: single / splits.length,
+        ours: own.mean,
+        single: own.single,
         pyod: ref.rocAucMean,
         status: "ok",
       };
       if (v.pyodDraws !== undefined) {
-        row.pyodStream = pyodStreamAucs(data.X, labels, splits, v, v.pyodDraws.params, repeats);
+        const streamParams = { ...v.params, ...v.pyodDraws.params };
+        const stream = drawAucs(data.X, labels, splits, v.detector, streamParams, repeats);
+        row.pyodStream = { replayed: stream.single, mean: stream.mean };
         const diff = row.pyodStream.replayed - ref.rocAucMean;
         const ok = Math.abs(diff) <= v.pyodDraws.tolerance;
         counts[ok ? "passed" : "failed"]++;
