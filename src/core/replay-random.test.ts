@@ -126,5 +126,9 @@ test("torchTrainingDraws: a DataLoader's epoch orders and nn.Dropout's masks aft
       [0, 1, 1, 0, 1],
     ],
   );
-  assert.throws(() => masks.dropoutBits(new Uint32Array(1), 2, 1 - 2 ** -20), RangeError);
+  // The encoding holds up to a keep probability just below 1, and down to 2⁻¹⁶.
+  const nearlyAll = new Uint32Array(1);
+  torchTrainingDraws(new TorchCpuGenerator(5)).dropoutBits(nearlyAll, 2, 1 - 2 ** -20);
+  assert.equal(nearlyAll[0], 0, "both units kept, below the kernel's threshold 0xffff");
+  assert.throws(() => masks.dropoutBits(new Uint32Array(1), 2, 2 ** -20), RangeError);
 });

@@ -170,8 +170,9 @@ export function shuffleAsScikitLearn(order: Int32Array, seed: number): void {
  *   epoch's `randperm`;
  * - each `nn.Dropout(p)` in training mode draws `bernoulli_(1 − p)` per unit, in row-major order.
  * Dropout decisions are written as bits the kernel reads (nn.ts `DropoutDraws`): a kept unit's
- * 16 bits are 0, a dropped one's 0xffff, which holds for every keep probability in
- * [2⁻¹⁶, 1 − 2⁻¹⁶].
+ * 16 bits are 0, a dropped one's 0xffff. The kernel keeps a unit below ⌊keep · 2¹⁶⌋, which is
+ * above 0 and at most 0xffff for every keep probability in [2⁻¹⁶, 1), so the decisions survive;
+ * a dropout rate above 1 − 2⁻¹⁶ cannot be encoded.
  */
 export function torchTrainingDraws(generator: TorchCpuGenerator): TrainingRandomness {
   return {
@@ -180,8 +181,8 @@ export function torchTrainingDraws(generator: TorchCpuGenerator): TrainingRandom
       new TorchCpuGenerator(generator.low32Of64()).randperm(order);
     },
     dropoutBits(out: Uint32Array, units: number, keep: number): void {
-      if (!(keep >= 2 ** -16 && keep <= 1 - 2 ** -16))
-        throw new RangeError(`torch's dropout replay needs a rate in [2^-16, 1 - 2^-16]`);
+      if (!(keep >= 2 ** -16 && keep < 1))
+        throw new RangeError(`torch's dropout replay needs a dropout rate in (0, 1 - 2^-16]`);
       for (let i = 0; i < units; i += 2) {
         const first = generator.bernoulli(keep) ? 0 : 0xffff;
         const second = i + 1 < units && !generator.bernoulli(keep) ? 0xffff : 0;
